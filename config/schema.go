@@ -1,0 +1,242 @@
+package config
+
+import "time"
+
+// Config is the whole gateway configuration: one YAML file plus secrets from the
+// environment or files. Field names map one-to-one onto YAML keys (snake_case).
+type Config struct {
+	Listen      string      `yaml:"listen"`       // public listener, default ":8080"
+	AdminListen string      `yaml:"admin_listen"` // admin listener (metrics, reload, pprof), default "127.0.0.1:9090"; "off" disables
+	Log         LogConfig   `yaml:"log"`
+	Server      ServerLimit `yaml:"server"`
+	Session     Session     `yaml:"session"`
+	// TrustedProxies lists CIDRs whose X-Forwarded-* headers are believed.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	Sites          []Site   `yaml:"sites"`
+
+	// Dev is set by the loader (never from YAML) when the gateway runs in dev mode
+	// against the emulated org; it relaxes the https and Secure-cookie rules.
+	Dev bool `yaml:"-"`
+}
+
+// LogConfig chooses the log format and level.
+type LogConfig struct {
+	Format string `yaml:"format"` // "auto" (text on a terminal, JSON otherwise), "text", "json"
+	Level  string `yaml:"level"`  // debug, info, warn, error
+}
+
+// ServerLimit holds the http.Server timeouts and limits.
+type ServerLimit struct {
+	ReadHeaderTimeout Duration `yaml:"read_header_timeout"` // default 10s
+	ReadTimeout       Duration `yaml:"read_timeout"`        // default 0 (streaming uploads); header timeout still applies
+	WriteTimeout      Duration `yaml:"write_timeout"`       // default 0 (streaming downloads, SSE)
+	IdleTimeout       Duration `yaml:"idle_timeout"`        // default 120s
+	MaxHeaderBytes    int      `yaml:"max_header_bytes"`    // default 64 KiB
+	ShutdownGrace     Duration `yaml:"shutdown_grace"`      // default 10s
+	Pprof             bool     `yaml:"pprof"`               // pprof on the admin listener, default off
+}
+
+// Session configures the visitor session: cookie, keys, lifetimes and the store.
+type Session struct {
+	Store string `yaml:"store"` // "memory" (default) or "redis"
+	// Keys sign and encrypt the session cookie and (redis) the stored records.
+	// The first key writes; all keys read, so keys can be rotated. Each key is
+	// at least 32 bytes. Given by env var names or files, never inline outside dev.
+	KeysEnv         string   `yaml:"keys_env"`         // env var holding comma-separated keys
+	KeysFile        string   `yaml:"keys_file"`        // file holding one key per line
+	IdleTimeout     Duration `yaml:"idle_timeout"`     // sliding, default 1h
+	AbsoluteTimeout Duration `yaml:"absolute_timeout"` // default 12h
+	MaxSessions     int      `yaml:"max_sessions"`     // memory store cap, default 100000
+	Redis           Redis    `yaml:"redis"`
+}
+
+// Redis configures the Redis store (go-redis UniversalClient).
+type Redis struct {
+	Addrs        []string `yaml:"addrs"`       // one address: standalone; several: cluster; with master_name: sentinel
+	MasterName   string   `yaml:"master_name"` // Sentinel master name
+	DB           int      `yaml:"db"`
+	Username     string   `yaml:"username"`
+	PasswordEnv  string   `yaml:"password_env"`
+	PasswordFile string   `yaml:"password_file"`
+	TLS          bool     `yaml:"tls"`
+	KeyPrefix    string   `yaml:"key_prefix"` // default "logateway:"
+	PoolSize     int      `yaml:"pool_size"`
+	DialTimeout  Duration `yaml:"dial_timeout"`  // default 2s
+	ReadTimeout  Duration `yaml:"read_timeout"`  // default 1s
+	WriteTimeout Duration `yaml:"write_timeout"` // default 1s
+}
+
+// Site is one public site the gateway serves, chosen by the request's Host.
+type Site struct {
+	URL             string          `yaml:"url"` // public origin, e.g. https://www.example.com
+	Org             Org             `yaml:"org"`
+	ECA             ECA             `yaml:"eca"`
+	Signin          Signin          `yaml:"signin"`
+	LightningOut    LightningOut    `yaml:"lightning_out"`
+	ACC             ACC             `yaml:"acc"`
+	Embed           Embed           `yaml:"embed"`
+	Upstream        Upstream        `yaml:"upstream"`
+	Access          []AccessRule    `yaml:"access"`         // path rules, first match wins
+	DefaultAccess   string          `yaml:"default_access"` // "public" (default) or "protected"
+	Inject          Inject          `yaml:"inject"`
+	TrustedDomains  []string        `yaml:"trusted_domains"` // exact origins, e.g. https://partner.example.org
+	Cookie          Cookie          `yaml:"cookie"`
+	IdentityHeaders IdentityHeaders `yaml:"identity_headers"`
+	APIRelay        []APIRoute      `yaml:"api_relay"`
+	RateLimit       RateLimit       `yaml:"rate_limit"`
+}
+
+// Org is the Salesforce org the site signs visitors in to.
+type Org struct {
+	MyDomain string `yaml:"my_domain"` // https://<name>.my.salesforce.com
+	LoginURL string `yaml:"login_url"` // defaults to my_domain; OIDC issuer is discovered from it
+	// SessionTimeout is the org/ECA session timeout; access tokens are treated as
+	// expiring this long after issue (Salesforce sends no expires_in). Default 2h.
+	SessionTimeout Duration `yaml:"session_timeout"`
+	RefreshMargin  Duration `yaml:"refresh_margin"` // refresh this long before the computed expiry, default 5m
+	Introspect     bool     `yaml:"introspect"`     // ask the introspection endpoint for exp after each token
+	Timeout        Duration `yaml:"timeout"`        // per call to the org, default 10s
+}
+
+// ECA is the External Client App registered in the org.
+type ECA struct {
+	ClientID         string   `yaml:"client_id"`
+	ClientSecret     string   `yaml:"client_secret"` // allowed in dev mode only
+	ClientSecretEnv  string   `yaml:"client_secret_env"`
+	ClientSecretFile string   `yaml:"client_secret_file"`
+	CallbackPath     string   `yaml:"callback_path"` // default /callback.html
+	Scopes           []string `yaml:"scopes"`        // default [web, openid, refresh_token]
+	PKCE             *bool    `yaml:"pkce"`          // default true
+	// UIBridge chooses the frontdoor endpoint: "standard" (/services/oauth2/singleaccess,
+	// default) or "lightning_out" (/services/oauth2/lightningoutsingleaccess with the app id).
+	UIBridge string `yaml:"ui_bridge"`
+}
+
+// Signin configures how visitors sign in.
+type Signin struct {
+	// Flow: "web-server" (default) or "jwt-bearer"; "client-credentials" is refused
+	// for a site that embeds Lightning Out (Salesforce strips the web scope).
+	Flow      string  `yaml:"flow"`
+	AutoStart bool    `yaml:"auto_start"` // embed page starts sign-in at once instead of showing a button
+	Popup     bool    `yaml:"popup"`      // launcher signs in through a popup window
+	Prompt    string  `yaml:"prompt"`     // passed to authorize (login, consent, select_account)
+	IdP       IdP     `yaml:"idp"`        // jwt-bearer: the company's own OIDC provider
+	JWT       JWTAuth `yaml:"jwt"`        // jwt-bearer: assertion signing
+}
+
+// IdP is the company's own OpenID Connect provider (jwt-bearer flow).
+type IdP struct {
+	Issuer           string            `yaml:"issuer"`
+	ClientID         string            `yaml:"client_id"`
+	ClientSecret     string            `yaml:"client_secret"` // dev only
+	ClientSecretEnv  string            `yaml:"client_secret_env"`
+	ClientSecretFile string            `yaml:"client_secret_file"`
+	Scopes           []string          `yaml:"scopes"`            // default [openid, email, profile]
+	UsernameClaim    string            `yaml:"username_claim"`    // default "email"
+	UsernameTemplate string            `yaml:"username_template"` // e.g. "{{local}}@example.com.sf" or "{{value}}"; default "{{value}}"
+	UsernameMap      map[string]string `yaml:"username_map"`      // claim value -> Salesforce username, checked first
+}
+
+// JWTAuth holds the key that signs JWT bearer assertions.
+type JWTAuth struct {
+	KeyFile  string `yaml:"key_file"`  // PEM RSA private key (0600)
+	CertFile string `yaml:"cert_file"` // the certificate uploaded to the ECA, optional, checked against the key
+	Audience string `yaml:"audience"`  // default https://login.salesforce.com; my domain or site URL allowed
+}
+
+// LightningOut configures the Lightning Out 2.0 app.
+type LightningOut struct {
+	AppID      string   `yaml:"app_id"`     // 18-char id starting 1Us
+	Components []string `yaml:"components"` // plain components mode: LWC tags, e.g. c-my-comp
+	ScriptURL  string   `yaml:"script_url"` // override; default <my_domain>/lightning/lightning.out.latest/index.iife.prod.js
+	// Bootstrap: "native" (default: LO script + ACC wrapper markup) or "sdk" (ACC Web SDK bundle).
+	Bootstrap string `yaml:"bootstrap"`
+	SDKURL    string `yaml:"sdk_url"` // sdk mode: URL of the ACC Web SDK IIFE bundle
+	// RemintInterval re-mints the frontdoor URL proactively; default 3/4 of org.session_timeout.
+	RemintInterval Duration `yaml:"remint_interval"`
+}
+
+// ACC configures the Agentforce Conversation Client.
+type ACC struct {
+	AgentID        string            `yaml:"agent_id"` // ^0Xx[a-zA-Z0-9]{15}$
+	AgentLabel     string            `yaml:"agent_label"`
+	Mode           string            `yaml:"mode"` // floating (default) or inline
+	HeaderEnabled  *bool             `yaml:"header_enabled"`
+	ShowHeaderIcon *bool             `yaml:"show_header_icon"`
+	ShowAvatar     *bool             `yaml:"show_avatar"`
+	Width          string            `yaml:"width"`
+	Height         string            `yaml:"height"`
+	HeaderImageURL string            `yaml:"header_image_url"`
+	HeaderImageAlt string            `yaml:"header_image_alt"`
+	AgentAvatarURL string            `yaml:"agent_avatar_url"`
+	AgentAvatarAlt string            `yaml:"agent_avatar_alt"`
+	StyleTokens    map[string]string `yaml:"style_tokens"`
+	Disabled       bool              `yaml:"disabled"` // site embeds plain components only
+}
+
+// Embed configures the page that bootstraps the ACC.
+type Embed struct {
+	Path  string `yaml:"path"`  // default /__lo/embed; "" keeps the default, "off" disables
+	Title string `yaml:"title"` // page title
+}
+
+// Upstream is the site behind the gateway.
+type Upstream struct {
+	URL                 string   `yaml:"url"`                     // http(s)://host:port; empty: the gateway serves only its own routes
+	Timeout             Duration `yaml:"timeout"`                 // response header timeout, default 30s
+	DialTimeout         Duration `yaml:"dial_timeout"`            // default 5s
+	MaxIdleConnsPerHost int      `yaml:"max_idle_conns_per_host"` // default 256
+	TLSCAFile           string   `yaml:"tls_ca_file"`
+	TLSInsecure         bool     `yaml:"tls_insecure_skip_verify"` // dev only
+	TLSServerName       string   `yaml:"tls_server_name"`
+}
+
+// AccessRule decides whether a path needs a session.
+type AccessRule struct {
+	Path   string `yaml:"path"`   // path prefix ("/app/") or exact path ("/account"); "/x/*" style not needed
+	Access string `yaml:"access"` // "public" or "protected"
+}
+
+// Inject adds the launcher tag to upstream HTML pages.
+type Inject struct {
+	Enabled bool     `yaml:"enabled"`
+	Paths   []string `yaml:"paths"` // path prefixes; empty = all
+}
+
+// Cookie sets the session cookie's cross-site mode.
+type Cookie struct {
+	// SameSite: "lax" (default) or "none" (embed framed by a trusted domain on another site; needs https).
+	SameSite    string `yaml:"same_site"`
+	Partitioned bool   `yaml:"partitioned"` // CHIPS, with same_site none
+}
+
+// IdentityHeaders names the headers the upstream receives; "" uses the default, "-" disables one.
+type IdentityHeaders struct {
+	User              string `yaml:"user"`               // X-Forwarded-User (Salesforce user id)
+	Email             string `yaml:"email"`              // X-Forwarded-Email
+	PreferredUsername string `yaml:"preferred_username"` // X-Forwarded-Preferred-Username
+	OrgID             string `yaml:"org_id"`             // X-Forwarded-Org-Id
+	UserID            string `yaml:"user_id"`            // X-Forwarded-User-Id
+	Name              string `yaml:"name"`               // X-Forwarded-Name
+}
+
+// APIRoute relays a path prefix to the org's APIs with a token the browser never sees.
+type APIRoute struct {
+	Prefix   string `yaml:"prefix"`   // e.g. /__lo/api/ ; stripped before forwarding
+	Target   string `yaml:"target"`   // base URL; default the session's instance_url
+	Identity string `yaml:"identity"` // "visitor" (default) or "service"
+	// Service identity: jwt-bearer as Username with signin.jwt's key, or client-credentials.
+	ServiceFlow     string `yaml:"service_flow"`
+	ServiceUsername string `yaml:"service_username"`
+}
+
+// RateLimit bounds per-session frontdoor minting.
+type RateLimit struct {
+	FrontdoorPerMinute int `yaml:"frontdoor_per_minute"` // default 30
+}
+
+// Duration is a time.Duration read from YAML as "90s", "5m", "2h".
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
