@@ -1,0 +1,312 @@
+package session
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisOptions configures NewRedisStore. One address is a standalone server,
+// several a cluster; with MasterName the addresses are Sentinels.
+type RedisOptions struct {
+	Addrs      []string
+	MasterName string
+	DB         int
+	Username   string
+	Password   string
+	TLS        *tls.Config
+	KeyPrefix  string // default "logateway:"
+	PoolSize   int
+	// Timeouts bound how long a request waits on a dead Redis before it gets
+	// ErrUnavailable. Defaults 2s, 1s, 1s.
+	DialTimeout, ReadTimeout, WriteTimeout time.Duration
+}
+
+// RedisStore is the Store for several replicas. Records are sealed with
+// AES-256-GCM under a key derived from the session id itself (see doc.go);
+// key names are hashes of the id.
+type RedisStore struct {
+	client redis.UniversalClient
+	prefix string
+	// opTimeout bounds a whole command (dial + write + read) even when the
+	// caller's context has no deadline.
+	opTimeout time.Duration
+}
+
+// NewRedisStore builds the client. It does not contact Redis: a gateway
+// starts while Redis is down and recovers when it comes up (readyz uses Ping).
+func NewRedisStore(opts RedisOptions) (*RedisStore, error) {
+	if len(opts.Addrs) == 0 {
+		return nil, errors.New("session: redis store: no address; set session.redis.addrs")
+	}
+	if opts.KeyPrefix == "" {
+		opts.KeyPrefix = "logateway:"
+	}
+	if opts.DialTimeout <= 0 {
+		opts.DialTimeout = 2 * time.Second
+	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = time.Second
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = time.Second
+	}
+	client := redis.NewUniversalClient(&redis.UniversalOptions{
+		Addrs:        opts.Addrs,
+		MasterName:   opts.MasterName,
+		DB:           opts.DB,
+		Username:     opts.Username,
+		Password:     opts.Password,
+		TLSConfig:    opts.TLS,
+		PoolSize:     opts.PoolSize,
+		DialTimeout:  opts.DialTimeout,
+		ReadTimeout:  opts.ReadTimeout,
+		WriteTimeout: opts.WriteTimeout,
+		// One retry covers a pooled connection that died with a restarted
+		// server; more would multiply the time a visitor waits for a 503.
+		MaxRetries:            1,
+		ContextTimeoutEnabled: true,
+		DisableIdentity:       true,
+	})
+	return &RedisStore{
+		client:    client,
+		prefix:    opts.KeyPrefix,
+		opTimeout: opts.DialTimeout + opts.ReadTimeout + opts.WriteTimeout,
+	}, nil
+}
+
+// Client exposes the underlying client (tests, readiness probes).
+func (s *RedisStore) Client() redis.UniversalClient { return s.client }
+
+func (s *RedisStore) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.opTimeout)
+}
+
+func unavailable(op string, err error) error {
+	return fmt.Errorf("%w: redis %s: %w", ErrUnavailable, op, err)
+}
+
+// hashName turns an id into a key-name component. The name must not let a
+// reader of KEYS or a dump recover the cookie's value, so it is a one-way
+// hash, domain-separated from the record key derivation.
+func hashName(kind, id string) string {
+	h := sha256.New()
+	h.Write([]byte("logateway/session/name/" + kind + "\x00"))
+	h.Write([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+}
+
+func (s *RedisStore) recordKey(id string) string { return s.prefix + "s:" + hashName("record", id) }
+func (s *RedisStore) lockKey(key string) string  { return s.prefix + "l:" + hashName("lock", key) }
+
+// recordAEAD derives the per-session AES-256-GCM key from the id.
+func recordAEAD(id string) (cipher.AEAD, error) {
+	key, err := hkdf.Key(sha256.New, []byte(id), nil, "logateway/session/record-key/v1", 32)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+// Stored value layout: version (8 bytes big-endian, in the clear so the
+// Update script can compare it) | nonce (12) | GCM(seal of the encoded
+// record). The version and key name are the AEAD's additional data, so
+// neither can be changed or the blob moved to another key undetected.
+const versionLen = 8
+
+func seal(key string, id string, rec *Record) ([]byte, error) {
+	aead, err := recordAEAD(id)
+	if err != nil {
+		return nil, err
+	}
+	plain := appendRecord(make([]byte, 0, 512), rec)
+	out := make([]byte, versionLen+aead.NonceSize(), versionLen+aead.NonceSize()+len(plain)+aead.Overhead())
+	binary.BigEndian.PutUint64(out, uint64(max(rec.Version, 0)))
+	if _, err := rand.Read(out[versionLen:]); err != nil {
+		return nil, err
+	}
+	ad := append(out[:versionLen:versionLen], key...)
+	out = aead.Seal(out, out[versionLen:], plain, ad)
+	clear(plain)
+	return out, nil
+}
+
+func open(key, id string, blob []byte) (*Record, error) {
+	aead, err := recordAEAD(id)
+	if err != nil {
+		return nil, err
+	}
+	if len(blob) < versionLen+aead.NonceSize()+aead.Overhead() {
+		return nil, fmt.Errorf("%w: stored value too short", errBadRecord)
+	}
+	ad := append(blob[:versionLen:versionLen], key...)
+	nonce := blob[versionLen : versionLen+aead.NonceSize()]
+	plain, err := aead.Open(nil, nonce, blob[versionLen+aead.NonceSize():], ad)
+	if err != nil {
+		return nil, fmt.Errorf("%w: record failed authentication", errBadRecord)
+	}
+	return decodeRecord(plain)
+}
+
+// Get implements Store. A record that fails to decrypt (tampered, or not
+// written for this id) is ErrNotFound: it cannot be used, and the store
+// itself answered.
+func (s *RedisStore) Get(ctx context.Context, id string) (*Record, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	key := s.recordKey(id)
+	blob, err := s.client.Get(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, unavailable("GET", err)
+	}
+	rec, err := open(key, id, blob)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	return rec, nil
+}
+
+// Put implements Store. Redis expires the key after ttl (remaining lifetime).
+func (s *RedisStore) Put(ctx context.Context, id string, rec *Record, ttl time.Duration) error {
+	if ttl <= 0 {
+		return fmt.Errorf("session: redis put: ttl must be positive, got %v", ttl)
+	}
+	key := s.recordKey(id)
+	blob, err := seal(key, id, rec)
+	if err != nil {
+		return fmt.Errorf("session: sealing record: %w", err)
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	if err := s.client.Set(ctx, key, blob, ttl).Err(); err != nil {
+		return unavailable("SET", err)
+	}
+	return nil
+}
+
+// updateScript replaces the value only if the key exists and its stored
+// version (first 8 bytes, big-endian, so byte order is numeric order) is not
+// greater than the new one. Returns 1 on write, 0 if gone, -1 if stale.
+var updateScript = redis.NewScript(`
+local cur = redis.call('GETRANGE', KEYS[1], 0, 7)
+if cur == '' then return 0 end
+for i = 1, 8 do
+  local a, b = string.byte(cur, i), string.byte(ARGV[1], i)
+  if a ~= b then
+    if a > b then return -1 end
+    break
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`)
+
+// Update implements Store.
+func (s *RedisStore) Update(ctx context.Context, id string, rec *Record, ttl time.Duration) error {
+	if ttl <= 0 {
+		return fmt.Errorf("session: redis update: ttl must be positive, got %v", ttl)
+	}
+	key := s.recordKey(id)
+	blob, err := seal(key, id, rec)
+	if err != nil {
+		return fmt.Errorf("session: sealing record: %w", err)
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	n, err := updateScript.Run(ctx, s.client, []string{key}, blob, strconv.FormatInt(ttl.Milliseconds(), 10)).Int()
+	switch {
+	case err != nil:
+		return unavailable("update script", err)
+	case n == 0:
+		return ErrNotFound
+	case n < 0:
+		return ErrStale
+	}
+	return nil
+}
+
+// Delete implements Store.
+func (s *RedisStore) Delete(ctx context.Context, id string) error {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	if err := s.client.Del(ctx, s.recordKey(id)).Err(); err != nil {
+		return unavailable("DEL", err)
+	}
+	return nil
+}
+
+// unlockScript deletes the lock only if it still holds our token, so a
+// holder whose lock expired cannot release the next holder's lock.
+var unlockScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+// Lock implements Store with SET NX PX and a random token.
+func (s *RedisStore) Lock(ctx context.Context, key string, ttl, wait time.Duration) (func(), error) {
+	if ttl < time.Millisecond {
+		return nil, fmt.Errorf("session: redis lock: ttl must be at least 1ms, got %v", ttl)
+	}
+	var raw [16]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, err
+	}
+	token := hex.EncodeToString(raw[:])
+	name := s.lockKey(key)
+	err := pollLock(ctx, wait, func() (bool, error) {
+		cctx, cancel := s.ctx(ctx)
+		defer cancel()
+		ok, err := s.client.SetNX(cctx, name, token, ttl).Result()
+		if err != nil {
+			return false, unavailable("SET NX", err)
+		}
+		return ok, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			// A detached context: the request may already be cancelled, and
+			// leaving the lock to expire would stall the next refresh.
+			cctx, cancel := s.ctx(context.Background())
+			defer cancel()
+			_ = unlockScript.Run(cctx, s.client, []string{name}, token).Err()
+		})
+	}, nil
+}
+
+// Ping implements Store.
+func (s *RedisStore) Ping(ctx context.Context) error {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	if err := s.client.Ping(ctx).Err(); err != nil {
+		return unavailable("PING", err)
+	}
+	return nil
+}
+
+// Close implements Store.
+func (s *RedisStore) Close() error { return s.client.Close() }
