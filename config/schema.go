@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	"time"
+)
 
 // Config is the whole gateway configuration: one YAML file plus secrets from the
 // environment or files. Field names map one-to-one onto YAML keys (snake_case).
@@ -48,6 +52,10 @@ type Session struct {
 	AbsoluteTimeout Duration `yaml:"absolute_timeout"` // default 12h
 	MaxSessions     int      `yaml:"max_sessions"`     // memory store cap, default 100000
 	Redis           Redis    `yaml:"redis"`
+
+	// Keys are the resolved session keys (keys_env or keys_file; random in dev mode
+	// when neither is set), filled by Load. Keys[0] writes; all read.
+	Keys [][]byte `yaml:"-"`
 }
 
 // Redis configures the Redis store (go-redis UniversalClient).
@@ -64,6 +72,9 @@ type Redis struct {
 	DialTimeout  Duration `yaml:"dial_timeout"`  // default 2s
 	ReadTimeout  Duration `yaml:"read_timeout"`  // default 1s
 	WriteTimeout Duration `yaml:"write_timeout"` // default 1s
+
+	// Password is the resolved password (password_env or password_file), filled by Load.
+	Password string `yaml:"-"`
 }
 
 // Site is one public site the gateway serves, chosen by the request's Host.
@@ -110,6 +121,10 @@ type ECA struct {
 	// UIBridge chooses the frontdoor endpoint: "standard" (/services/oauth2/singleaccess,
 	// default) or "lightning_out" (/services/oauth2/lightningoutsingleaccess with the app id).
 	UIBridge string `yaml:"ui_bridge"`
+
+	// Secret is the resolved client secret (from client_secret_env, client_secret_file,
+	// or inline in dev mode), filled by Load; never written back to YAML.
+	Secret string `yaml:"-"`
 }
 
 // Signin configures how visitors sign in.
@@ -135,6 +150,9 @@ type IdP struct {
 	UsernameClaim    string            `yaml:"username_claim"`    // default "email"
 	UsernameTemplate string            `yaml:"username_template"` // e.g. "{{local}}@example.com.sf" or "{{value}}"; default "{{value}}"
 	UsernameMap      map[string]string `yaml:"username_map"`      // claim value -> Salesforce username, checked first
+
+	// Secret is the resolved IdP client secret, filled by Load.
+	Secret string `yaml:"-"`
 }
 
 // JWTAuth holds the key that signs JWT bearer assertions.
@@ -142,6 +160,12 @@ type JWTAuth struct {
 	KeyFile  string `yaml:"key_file"`  // PEM RSA private key (0600)
 	CertFile string `yaml:"cert_file"` // the certificate uploaded to the ECA, optional, checked against the key
 	Audience string `yaml:"audience"`  // default https://login.salesforce.com; my domain or site URL allowed
+
+	// Key is the parsed private key from key_file, filled by Load when a flow needs it
+	// (signin.flow jwt-bearer or an api_relay route with service_flow jwt-bearer).
+	Key *rsa.PrivateKey `yaml:"-"`
+	// Cert is the parsed cert_file, when given; Load has checked it matches Key.
+	Cert *x509.Certificate `yaml:"-"`
 }
 
 // LightningOut configures the Lightning Out 2.0 app.

@@ -1,0 +1,45 @@
+package config
+
+import (
+	"fmt"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// UnmarshalYAML reads "90s", "5m", "2h" (Go duration syntax). A bare number is refused
+// because its unit would be a guess.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: want a duration such as \"30s\", \"5m\" or \"2h\", got a %s", n.Line, kindName(n.Kind))}}
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		// Returning a *yaml.TypeError lets the decoder continue and collect the others.
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a duration; want a number with a unit such as \"30s\", \"5m\" or \"2h\"", n.Line, n.Value)}}
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the duration in the form UnmarshalYAML reads.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// String returns the duration in Go syntax ("1h0m0s").
+func (d Duration) String() string { return time.Duration(d).String() }
+
+func kindName(k yaml.Kind) string {
+	switch k {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.ScalarNode:
+		return "scalar"
+	case yaml.AliasNode:
+		return "alias"
+	case yaml.DocumentNode:
+		return "document"
+	}
+	return "node"
+}
