@@ -1,0 +1,120 @@
+/*
+ * Agentforce Conversation Client Web SDK stand-in (logateway devorg), appended
+ * at serve time to its own copy of the Lightning Out 2.0 stand-in, as the real
+ * SDK bundles the library (reference 4.1). Exposes window.embedAgentforceClient
+ * with the options, validation messages, markup and events of reference 4.2.
+ */
+(function () {
+  'use strict';
+
+  var PREFIX = 'Agentforce Conversation Client: ';
+  var WRAPPER = 'runtime_copilot/accSdkWrapper';
+  var WRAPPER_TAG = 'runtime_copilot-acc-sdk-wrapper';
+  var STYLE_ID = 'agentforce-client-injected-styles';
+  // The nonce of the script element that loaded the SDK, captured while it runs:
+  // hosts with a nonce CSP usually give styles the same nonce.
+  var scriptNonce = (document.currentScript && document.currentScript.nonce) || '';
+
+  var CSS = [
+    '.acc-container{position:relative}',
+    '.acc-container .acc-frame{transition:opacity .2s ease}',
+    '.acc-container .acc-frame.acc-inline{display:block;width:var(--acc-width,100%);height:var(--acc-height,100%);min-height:320px}',
+    '.acc-container .acc-frame.acc-floating{position:fixed;right:16px;bottom:16px;width:80px;height:80px;z-index:2147483000}',
+    '.acc-container .acc-frame.acc-floating.acc-maximized{width:min(400px,calc(100vw - 32px));height:min(640px,calc(100vh - 32px))}',
+    '@media (max-width:640px){.acc-container .acc-frame.acc-floating.acc-maximized{right:0;bottom:0;width:100vw;height:100vh}}'
+  ].join('\n');
+
+  var adopted = null;
+  function injectStyles() {
+    if (!document.getElementById(STYLE_ID)) {
+      var s = document.createElement('style');
+      s.id = STYLE_ID;
+      if (scriptNonce) { s.nonce = scriptNonce; }
+      s.textContent = CSS;
+      document.head.appendChild(s);
+    }
+    // The same rules as a constructable stylesheet, which no style-src CSP
+    // blocks: the <style> element above may be refused by a strict host CSP.
+    if (!adopted && 'adoptedStyleSheets' in document) {
+      adopted = new CSSStyleSheet();
+      adopted.replaceSync(CSS);
+      document.adoptedStyleSheets = document.adoptedStyleSheets.concat([adopted]);
+    }
+  }
+
+  function size(v) {
+    if (typeof v === 'number' && isFinite(v)) { return v + 'px'; }
+    if (typeof v === 'string' && v.trim()) { return v.trim(); }
+    return '';
+  }
+
+  function plain(v) {
+    try { return JSON.parse(JSON.stringify(v || {})); } catch (e) { return {}; }
+  }
+
+  function embedAgentforceClient(options) {
+    options = options || {};
+    if (!options.container) { throw new Error(PREFIX + 'container is required'); }
+    if (!options.salesforceOrigin && !options.frontdoorUrl) {
+      throw new Error(PREFIX + 'salesforceOrigin or frontdoorUrl is required');
+    }
+    var container = options.container;
+    if (typeof container === 'string') {
+      var sel = container;
+      container = document.querySelector(sel);
+      if (!container) { throw new Error(PREFIX + 'container not found: ' + sel); }
+    }
+    var config = plain(options.agentforceClientConfig);
+    var rendering = config.renderingConfig || {};
+    var mode = rendering.mode === 'inline' ? 'inline' : 'floating';
+
+    container.classList.add('acc-container');
+    injectStyles();
+
+    var loApp = document.createElement('lightning-out-application');
+    loApp.setAttribute('components', WRAPPER);
+    loApp.setAttribute('data-lo', 'acc');
+    if (options.appId) { loApp.setAttribute('app-id', options.appId); }
+    if (options.sitePrefix) { loApp.setAttribute('site-prefix', options.sitePrefix); }
+    // Both options reach the library when both are given; it throws, as the
+    // real bundle does (reference 4.2).
+    if (options.frontdoorUrl) { loApp.setAttribute('frontdoor-url', options.frontdoorUrl); }
+    if (options.salesforceOrigin) { loApp.setAttribute('org-url', options.salesforceOrigin); }
+    loApp.style.opacity = '0';
+
+    loApp.addEventListener('lo.application.ready', function () { console.info('[ACC] lo.application.ready'); });
+    loApp.addEventListener('lo.application.error', function (e) {
+      console.error('[ACC] lo.application.error', e.detail);
+      if (typeof options.onError === 'function') { options.onError(e.detail); }
+    });
+    loApp.addEventListener('lo.iframe.error', function (e) { console.error('[ACC] lo.iframe.error', e.detail); });
+
+    container.appendChild(loApp);
+
+    var wrapper = document.createElement(WRAPPER_TAG);
+    wrapper.className = 'acc-frame acc-' + mode;
+    wrapper.style.opacity = '0';
+    if (mode === 'inline') {
+      var w = size(rendering.width), h = size(rendering.height);
+      if (w) { wrapper.style.setProperty('--acc-width', w); }
+      if (h) { wrapper.style.setProperty('--acc-height', h); }
+    }
+    wrapper.configuration = config;
+    wrapper.addEventListener('accready', function () {
+      wrapper.style.opacity = '1';
+      loApp.style.opacity = '1';
+      if (typeof options.onReady === 'function') { options.onReady({ loApp: loApp, chatClientComponent: wrapper }); }
+    });
+    wrapper.addEventListener('accmaximize', function () { wrapper.classList.add('acc-maximized'); });
+    wrapper.addEventListener('accminimize', function () { wrapper.classList.remove('acc-maximized'); });
+    wrapper.addEventListener('lo.component.error', function (e) {
+      console.error('[ACC] lo.component.error', e.detail);
+      if (typeof options.onError === 'function') { options.onError(e.detail); }
+    });
+    container.appendChild(wrapper);
+
+    return { loApp: loApp, chatClientComponent: wrapper };
+  }
+
+  window.embedAgentforceClient = embedAgentforceClient;
+})();
