@@ -87,16 +87,19 @@ func (c CSP) Header(nonce string) string {
 
 // Validate reports the first source that Header would leave out.
 func (c CSP) Validate() error {
-	lists := map[string][]string{
-		"default-src": c.Default, "script-src": c.Script, "style-src": c.Style,
-		"img-src": c.Img, "font-src": c.Font, "connect-src": c.Connect,
-		"frame-src": c.Frame, "object-src": c.Object, "base-uri": c.Base,
-		"form-action": c.Form, "frame-ancestors": c.FrameAncestors,
+	lists := []struct {
+		name string
+		list []string
+	}{
+		{"default-src", c.Default}, {"script-src", c.Script}, {"style-src", c.Style},
+		{"img-src", c.Img}, {"font-src", c.Font}, {"connect-src", c.Connect},
+		{"frame-src", c.Frame}, {"object-src", c.Object}, {"base-uri", c.Base},
+		{"form-action", c.Form}, {"frame-ancestors", c.FrameAncestors},
 	}
-	for name, list := range lists {
-		for _, s := range list {
+	for _, d := range lists {
+		for _, s := range d.list {
 			if !validSource(s) {
-				return fmt.Errorf("trust: CSP %s source %q contains a separator, whitespace or control character; want one token such as 'self' or https://host", name, s)
+				return fmt.Errorf("trust: CSP %s source %q is empty or contains a separator, whitespace or control character; want one token such as 'self' or https://host", d.name, s)
 			}
 		}
 	}
