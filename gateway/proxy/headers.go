@@ -1,0 +1,268 @@
+package proxy
+
+import (
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// maxHeaderName bounds the names the strip set can hold; longer request header
+// names cannot be in the set and are skipped without normalizing.
+const maxHeaderName = 64
+
+// forwardingHeaders are always stripped in every spelling: ReverseProxy removes
+// only the canonical keys, and an upstream that folds "_" into "-" would read
+// X_Forwarded_For as the real thing.
+var forwardingHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"}
+
+// headerStripper removes request headers by normalized name (lower case, "_"
+// read as "-"), so X_Forwarded_User, x-forwarded-user and X-FORWARDED-USER are
+// one name. It is built once; strip does not allocate.
+type headerStripper struct {
+	names   map[string]struct{}
+	lengths uint64 // bit n set when some name has length n; most keys fail this test
+}
+
+func newHeaderStripper(names []string) *headerStripper {
+	s := &headerStripper{names: make(map[string]struct{}, len(names)+len(forwardingHeaders))}
+	add := func(n string) {
+		n = strings.TrimSpace(n)
+		if n == "" || len(n) >= maxHeaderName {
+			return
+		}
+		var buf [maxHeaderName]byte
+		s.names[string(normalizeName(buf[:0], n))] = struct{}{}
+		s.lengths |= 1 << uint(len(n))
+	}
+	for _, n := range forwardingHeaders {
+		add(n)
+	}
+	for _, n := range names {
+		add(n)
+	}
+	return s
+}
+
+func normalizeName(dst []byte, name string) []byte {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '_':
+			c = '-'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// strip deletes every header whose normalized name is in the set.
+func (s *headerStripper) strip(h http.Header) {
+	var buf [maxHeaderName]byte
+	for k := range h {
+		if len(k) >= maxHeaderName || s.lengths&(1<<uint(len(k))) == 0 {
+			continue
+		}
+		// The string(bytes) conversion in a map index does not allocate.
+		if _, ok := s.names[string(normalizeName(buf[:0], k))]; ok {
+			delete(h, k)
+		}
+	}
+}
+
+// cookieStripper removes the gateway's own cookies (session, flow cookies) from
+// the Cookie header. The header is rewritten only when it mentions one of those
+// names; otherwise it passes untouched and nothing is allocated.
+type cookieStripper struct {
+	names    []string
+	prefixes []string
+}
+
+func newCookieStripper(names, prefixes []string) *cookieStripper {
+	c := &cookieStripper{}
+	for _, n := range names {
+		if n = strings.TrimSpace(n); n != "" {
+			c.names = append(c.names, n)
+		}
+	}
+	for _, p := range prefixes {
+		if p = strings.TrimSpace(p); p != "" {
+			c.prefixes = append(c.prefixes, p)
+		}
+	}
+	return c
+}
+
+func (c *cookieStripper) empty() bool { return len(c.names) == 0 && len(c.prefixes) == 0 }
+
+// mentions reports whether s contains any gateway cookie name or prefix
+// anywhere. False positives only cost the slow path; there are no false
+// negatives because cookie names travel unencoded.
+func (c *cookieStripper) mentions(s string) bool {
+	for _, n := range c.names {
+		if strings.Contains(s, n) {
+			return true
+		}
+	}
+	for _, p := range c.prefixes {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *cookieStripper) isGateway(name string) bool {
+	for _, n := range c.names {
+		if name == n {
+			return true
+		}
+	}
+	for _, p := range c.prefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *cookieStripper) strip(h http.Header) {
+	if c.empty() {
+		return
+	}
+	vals := h["Cookie"]
+	hit := false
+	for _, v := range vals {
+		if c.mentions(v) {
+			hit = true
+			break
+		}
+	}
+	if !hit {
+		return
+	}
+	var b strings.Builder
+	for _, v := range vals {
+		for pair := range strings.SplitSeq(v, ";") {
+			pair = strings.TrimSpace(pair)
+			if pair == "" {
+				continue
+			}
+			name, value, _ := strings.Cut(pair, "=")
+			name = strings.TrimSpace(name)
+			// A value that itself mentions a gateway cookie (for instance
+			// "a=b, __Host-s=x", which some upstream parsers split on the
+			// comma) is dropped too: it is never a legitimate value.
+			if c.isGateway(name) || c.mentionsAssignment(value) {
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(pair)
+		}
+	}
+	if b.Len() == 0 {
+		delete(h, "Cookie")
+		return
+	}
+	h["Cookie"] = []string{b.String()}
+}
+
+// mentionsAssignment reports whether a cookie value carries a smuggled gateway
+// cookie after a comma ("a=b, __Host-s=x"), the RFC 2109 separator that some
+// upstream parsers still honour.
+func (c *cookieStripper) mentionsAssignment(v string) bool {
+	for {
+		i := strings.IndexByte(v, ',')
+		if i < 0 {
+			return false
+		}
+		v = v[i+1:]
+		name, _, found := strings.Cut(strings.TrimLeft(v, " \t"), "=")
+		if found && c.isGateway(strings.TrimSpace(name)) {
+			return true
+		}
+	}
+}
+
+// peerHost returns the host part of a RemoteAddr ("1.2.3.4:5", "[::1]:5")
+// without allocating.
+func peerHost(remoteAddr string) (string, bool) {
+	i := strings.LastIndexByte(remoteAddr, ':')
+	if i <= 0 {
+		return "", false
+	}
+	host := remoteAddr[:i]
+	if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
+		host = host[1 : len(host)-1]
+	}
+	return host, host != ""
+}
+
+// forwarded sets X-Forwarded-For/-Proto/-Host on out. A peer inside one of the
+// trusted prefixes is a proxy we believe: its chain is extended and its proto
+// and host kept. Anyone else's forwarding headers are replaced. All three
+// values share one backing array, so this costs one small allocation (plus the
+// joined chain for trusted peers).
+func forwarded(in *http.Request, out http.Header, trusted []netip.Prefix) {
+	vals := make([]string, 3)
+	host, ok := peerHost(in.RemoteAddr)
+	peerTrusted := false
+	if ok && len(trusted) > 0 {
+		if addr, err := netip.ParseAddr(host); err == nil {
+			addr = addr.Unmap()
+			for _, p := range trusted {
+				if p.Contains(addr) {
+					peerTrusted = true
+					break
+				}
+			}
+		}
+	}
+
+	proto := "http"
+	if in.TLS != nil {
+		proto = "https"
+	}
+	fhost := in.Host
+	xff := host
+	if peerTrusted {
+		if prior := in.Header["X-Forwarded-For"]; len(prior) > 0 {
+			xff = strings.Join(prior, ", ") + ", " + host
+		}
+		if p := in.Header.Get("X-Forwarded-Proto"); strings.EqualFold(p, "https") {
+			proto = "https"
+		} else if strings.EqualFold(p, "http") {
+			proto = "http"
+		}
+		if h := in.Header.Get("X-Forwarded-Host"); h != "" {
+			fhost = h
+		}
+	}
+
+	if ok {
+		vals[0] = xff
+		out["X-Forwarded-For"] = vals[0:1:1]
+	}
+	vals[1] = proto
+	out["X-Forwarded-Proto"] = vals[1:2:2]
+	if fhost != "" {
+		vals[2] = fhost
+		out["X-Forwarded-Host"] = vals[2:3:3]
+	}
+}
+
+// setIdentity sets the identity headers of a signed-in visitor, one backing
+// array for all values.
+func setIdentity(out http.Header, id *Identity) {
+	vals := make([]string, len(id.Headers))
+	for i, h := range id.Headers {
+		if h.Name == "" {
+			continue
+		}
+		vals[i] = h.Value
+		out[http.CanonicalHeaderKey(h.Name)] = vals[i : i+1 : i+1]
+	}
+}

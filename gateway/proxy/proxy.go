@@ -1,0 +1,254 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/netip"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Identity is what the upstream learns about a signed-in visitor: header
+// name/value pairs, set after every incoming copy was stripped.
+type Identity struct{ Headers []Header }
+
+// Header is one identity header.
+type Header struct{ Name, Value string }
+
+// Options configure one site's proxy. Site and Upstream are required.
+type Options struct {
+	Site                string        // label for metrics
+	Upstream            *url.URL      // http or https; a path is prepended to every request path
+	Timeout             time.Duration // response header timeout (default 30s)
+	DialTimeout         time.Duration // default 5s
+	MaxIdleConnsPerHost int           // default 256
+	TLSConfig           *tls.Config   // optional, for https upstreams
+	StripCookies        []string      // exact cookie names to remove (the session cookie)
+	StripCookiePrefixes []string      // cookie name prefixes to remove (flow cookies)
+	// StripHeaders are identity header names stripped from every request in
+	// every spelling (case, "_" for "-"). It must list every name Identity may
+	// set; the forwarding headers are always stripped.
+	StripHeaders   []string
+	TrustedProxies []netip.Prefix // peers whose X-Forwarded-* headers are believed
+	Inject         *InjectOptions // nil = off
+	// ErrorHandler answers when the upstream gives no usable response: status is
+	// 504 for timeouts, 502 otherwise. nil writes a bare status page.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, status int, err error)
+	Metrics      *Metrics // may be nil
+}
+
+// Proxy forwards one site's requests to its upstream.
+type Proxy struct {
+	rp        *httputil.ReverseProxy
+	transport *http.Transport
+	target    *url.URL
+	basePath  string // upstream path without trailing slash, "" for none
+	baseRaw   string
+	headers   *headerStripper
+	cookies   *cookieStripper
+	trusted   []netip.Prefix
+	inject    *injector
+	onError   func(w http.ResponseWriter, r *http.Request, status int, err error)
+	metrics   *siteMetrics
+}
+
+type identityKey struct{}
+
+// New checks the options and builds the proxy and its transport.
+func New(opts Options) (*Proxy, error) {
+	u := opts.Upstream
+	if u == nil {
+		return nil, errors.New("proxy: Upstream is nil, expected an http(s) URL (setting upstream.url)")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("proxy: upstream scheme %q is not supported, expected http or https (setting upstream.url)", u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, errors.New("proxy: upstream URL has no host, expected http(s)://host[:port] (setting upstream.url)")
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, errors.New("proxy: upstream URL has user info, a query or a fragment, expected only scheme, host and path (setting upstream.url)")
+	}
+	if opts.TLSConfig != nil && u.Scheme != "https" {
+		return nil, errors.New("proxy: TLS settings given for an http upstream, expected an https URL (setting upstream.url)")
+	}
+	for _, p := range opts.TrustedProxies {
+		if !p.IsValid() {
+			return nil, fmt.Errorf("proxy: trusted proxy prefix %v is not valid, expected a CIDR like 10.0.0.0/8", p)
+		}
+	}
+	timeout := orDefault(opts.Timeout, 30*time.Second)
+	dialTimeout := orDefault(opts.DialTimeout, 5*time.Second)
+	idle := opts.MaxIdleConnsPerHost
+	if idle <= 0 {
+		idle = 256
+	}
+
+	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		// The upstream is addressed directly: an HTTP_PROXY meant for the
+		// gateway's calls to Salesforce must not capture site traffic.
+		Proxy:                 nil,
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          idle,
+		MaxIdleConnsPerHost:   idle,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   dialTimeout + 5*time.Second,
+		ResponseHeaderTimeout: timeout,
+		ExpectContinueTimeout: time.Second,
+		// Compression is the client's business: the transport must neither add
+		// Accept-Encoding nor decode bodies behind our back.
+		DisableCompression: true,
+		ReadBufferSize:     32 << 10,
+		WriteBufferSize:    32 << 10,
+	}
+	if opts.TLSConfig != nil {
+		tr.TLSClientConfig = opts.TLSConfig.Clone()
+	}
+
+	p := &Proxy{
+		transport: tr,
+		target:    u,
+		basePath:  strings.TrimSuffix(u.Path, "/"),
+		baseRaw:   strings.TrimSuffix(u.EscapedPath(), "/"),
+		headers:   newHeaderStripper(opts.StripHeaders),
+		cookies:   newCookieStripper(opts.StripCookies, opts.StripCookiePrefixes),
+		trusted:   append([]netip.Prefix(nil), opts.TrustedProxies...),
+		onError:   opts.ErrorHandler,
+		metrics:   opts.Metrics.forSite(opts.Site, u.Host),
+	}
+	if p.onError == nil {
+		p.onError = func(w http.ResponseWriter, _ *http.Request, status int, _ error) {
+			http.Error(w, http.StatusText(status), status)
+		}
+	}
+	if opts.Inject != nil {
+		inj, err := newInjector(opts.Inject, p.metrics)
+		if err != nil {
+			return nil, err
+		}
+		p.inject = inj
+	}
+
+	var rt http.RoundTripper = tr
+	if p.metrics != nil {
+		rt = &timedTransport{next: tr, metrics: p.metrics}
+	}
+	p.rp = &httputil.ReverseProxy{
+		Rewrite:      p.rewrite,
+		Transport:    rt,
+		BufferPool:   newBufferPool(),
+		ErrorHandler: p.handleError,
+		ErrorLog:     nil,
+	}
+	if p.inject != nil {
+		p.rp.ModifyResponse = p.modifyResponse
+	}
+	return p, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// ServeHTTP forwards an anonymous request.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.Serve(w, r, nil) }
+
+// Serve forwards a request; id, when not nil, becomes the identity headers.
+// Anonymous requests carry nothing extra; a signed-in one costs a context value.
+func (p *Proxy) Serve(w http.ResponseWriter, r *http.Request, id *Identity) {
+	if id != nil && len(id.Headers) > 0 {
+		r = r.WithContext(context.WithValue(r.Context(), identityKey{}, id))
+	}
+	p.rp.ServeHTTP(w, r)
+}
+
+// Close closes the upstream connections that sit idle.
+func (p *Proxy) Close() { p.transport.CloseIdleConnections() }
+
+// rewrite runs after ReverseProxy has removed hop-by-hop headers and the
+// canonical forwarding headers from pr.Out.
+func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
+	out := pr.Out
+	out.URL.Scheme = p.target.Scheme
+	out.URL.Host = p.target.Host
+	if p.basePath != "" {
+		out.URL.Path = p.basePath + out.URL.Path
+		if out.URL.RawPath != "" {
+			out.URL.RawPath = p.baseRaw + out.URL.RawPath
+		}
+	}
+	out.Host = "" // the upstream's own host; X-Forwarded-Host carries the visitor's
+
+	p.headers.strip(out.Header)
+	p.cookies.strip(out.Header)
+	forwarded(pr.In, out.Header, p.trusted)
+	if id, ok := pr.In.Context().Value(identityKey{}).(*Identity); ok {
+		setIdentity(out.Header, id)
+	}
+	if p.inject != nil {
+		p.inject.rewriteAcceptEncoding(pr.In, out)
+	}
+}
+
+// handleError maps transport failures to 502/504 for the callback; a visitor
+// who left gets nothing, and is counted apart so that it does not look like an
+// upstream failure.
+func (p *Proxy) handleError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil && errors.Is(err, context.Canceled) {
+		p.metrics.upstreamError("canceled")
+		return
+	}
+	status, reason := classify(err)
+	p.metrics.upstreamError(reason)
+	p.onError(w, r, status, err)
+}
+
+func classify(err error) (status int, reason string) {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return http.StatusGatewayTimeout, "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return http.StatusBadGateway, "refused"
+	}
+	return http.StatusBadGateway, "other"
+}
+
+// bufferPool hands ReverseProxy its copy buffers. A buffered channel, unlike
+// sync.Pool, stores a []byte without boxing it, so Get/Put do not allocate.
+type bufferPool struct{ free chan []byte }
+
+const copyBufferSize = 32 << 10
+
+func newBufferPool() *bufferPool { return &bufferPool{free: make(chan []byte, 256)} }
+
+func (b *bufferPool) Get() []byte {
+	select {
+	case buf := <-b.free:
+		return buf
+	default:
+		return make([]byte, copyBufferSize)
+	}
+}
+
+func (b *bufferPool) Put(buf []byte) {
+	if cap(buf) != copyBufferSize {
+		return
+	}
+	select {
+	case b.free <- buf[:copyBufferSize]:
+	default:
+	}
+}

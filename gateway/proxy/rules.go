@@ -1,0 +1,318 @@
+package proxy
+
+import (
+	"fmt"
+	"net/http"
+	"path"
+	"strings"
+	"unicode/utf8"
+)
+
+// Access says whether a path needs a session.
+type Access int
+
+const (
+	// Public paths are proxied without a session.
+	Public Access = iota
+	// Protected paths need a signed-in visitor.
+	Protected
+)
+
+// String returns the config spelling, "public" or "protected".
+func (a Access) String() string {
+	switch a {
+	case Public:
+		return "public"
+	case Protected:
+		return "protected"
+	}
+	return fmt.Sprintf("Access(%d)", int(a))
+}
+
+// ParseAccess reads the config spelling of an Access ("public" or "protected").
+func ParseAccess(s string) (Access, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "public":
+		return Public, nil
+	case "protected":
+		return Protected, nil
+	}
+	return Protected, fmt.Errorf("proxy: access %q is not valid, expected \"public\" or \"protected\"", s)
+}
+
+// Rule gives the access of one path. A Path ending in "/" matches its subtree;
+// any other Path matches itself exactly and its subtree (Path + "/..."). Since
+// rules are compared with cleaned paths, "/app/" and "/app" match the same set.
+type Rule struct {
+	Path   string
+	Access Access
+}
+
+// Rules holds the ordered path rules of one site; the first matching rule wins,
+// and the default applies when none matches.
+type Rules struct {
+	rules []rule
+	def   Access
+}
+
+type rule struct {
+	path   string // cleaned, no trailing slash except for "/"
+	access Access
+}
+
+// NewRules checks and compiles rules. A rule path must be an absolute, already
+// decoded path without query, fragment, "%" or control characters.
+func NewRules(rules []Rule, def Access) (*Rules, error) {
+	if def != Public && def != Protected {
+		return nil, fmt.Errorf("proxy: default access %d is not valid, expected Public or Protected (setting default_access)", int(def))
+	}
+	out := &Rules{def: def, rules: make([]rule, 0, len(rules))}
+	for i, r := range rules {
+		if r.Access != Public && r.Access != Protected {
+			return nil, fmt.Errorf("proxy: access rule %d (%q) has access %d, expected Public or Protected (setting access[%d].access)", i, r.Path, int(r.Access), i)
+		}
+		if r.Path == "" || r.Path[0] != '/' || strings.ContainsAny(r.Path, "%?#;\\") {
+			return nil, fmt.Errorf("proxy: access rule %d path %q is not valid, expected an absolute decoded path like \"/app/\" or \"/account\" without %%, ?, #, ; or \\ (setting access[%d].path)", i, r.Path, i)
+		}
+		p, ok := CleanPath(r.Path)
+		if !ok {
+			return nil, fmt.Errorf("proxy: access rule %d path %q is not valid, expected a path of printable UTF-8 (setting access[%d].path)", i, r.Path, i)
+		}
+		out.rules = append(out.rules, rule{path: p, access: r.Access})
+	}
+	return out, nil
+}
+
+// Default returns the access of paths no rule matches.
+func (r *Rules) Default() Access { return r.def }
+
+// MatchRequest judges a request by its raw request target (RequestURI), or by
+// its escaped URL path when the target is not in origin form. Never judge by a
+// decoded r.URL.Path: decoding before judging is what lets %3F and %23 tricks
+// through.
+func (r *Rules) MatchRequest(req *http.Request) Access {
+	if u := req.RequestURI; u != "" && u[0] == '/' {
+		return r.Match(u)
+	}
+	return r.Match(req.URL.EscapedPath())
+}
+
+// Match returns the access of a raw (still percent-encoded) request path; a
+// query is ignored. Pass r.RequestURI or r.URL.EscapedPath(), never the decoded
+// r.URL.Path. Paths that CleanPath refuses are Protected, and a path is Public
+// only when every plausible reading of it by an upstream is Public.
+func (r *Rules) Match(rawPath string) Access {
+	clean, ok := CleanPath(rawPath)
+	if !ok {
+		return Protected
+	}
+	if r.judge(clean) == Protected {
+		return Protected
+	}
+	if i := strings.IndexByte(rawPath, '?'); i >= 0 {
+		rawPath = rawPath[:i]
+	}
+	if !ambiguous(rawPath) {
+		return Public
+	}
+	return r.matchReadings(rawPath)
+}
+
+// matchReadings judges the readings other than the canonical one. It runs only
+// for paths a browser would not normally send (escapes, dot segments, ";",
+// doubled slashes, trailing dots), so its allocations stay off the hot path.
+func (r *Rules) matchReadings(raw string) Access {
+	decoded, ok := decodeOnce(raw)
+	if !ok {
+		return Protected
+	}
+	for _, p := range [...]string{
+		raw,                              // upstream neither decodes nor resolves dot segments
+		path.Clean(raw),                  // resolves dot segments but keeps escapes (%2F stays in a segment)
+		decoded,                          // decodes but routes on the unresolved path
+		path.Clean(lenient(decoded)),     // strips ;params and trailing dots/spaces (Tomcat, IIS)
+		path.Clean(lenient(raw)),         // the same without decoding
+		lenient(decoded),                 // ... and without resolving dot segments
+		path.Clean(decodeSlashOnly(raw)), // decodes %2F only
+	} {
+		if r.judge(p) == Protected {
+			return Protected
+		}
+	}
+	return Public
+}
+
+// judge runs the ordered rules on one reading, both case-sensitively and
+// case-folded (for upstreams on case-insensitive file systems); Protected wins.
+func (r *Rules) judge(p string) Access {
+	a := r.def
+	for i := range r.rules {
+		if matches(r.rules[i].path, p, false) {
+			a = r.rules[i].access
+			break
+		}
+	}
+	if a == Protected {
+		return Protected
+	}
+	for i := range r.rules {
+		if matches(r.rules[i].path, p, true) {
+			return r.rules[i].access
+		}
+	}
+	return r.def
+}
+
+func matches(rule, p string, fold bool) bool {
+	if rule == "/" {
+		return true
+	}
+	if len(p) < len(rule) {
+		return false
+	}
+	head := p[:len(rule)]
+	if fold {
+		if !strings.EqualFold(head, rule) {
+			return false
+		}
+	} else if head != rule {
+		return false
+	}
+	return len(p) == len(rule) || p[len(rule)] == '/'
+}
+
+// ambiguous reports whether a raw path could be read differently by different
+// upstream stacks: escapes, ";" parameters, doubled slashes, dot segments or
+// segments ending in a dot or space.
+func ambiguous(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case '%', ';':
+			return true
+		case '/':
+			if i+1 < len(raw) && raw[i+1] == '/' {
+				return true
+			}
+		case '.', ' ':
+			if i+1 == len(raw) || raw[i+1] == '/' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// CleanPath is the one path cleaning of the gateway: it drops the query, refuses
+// fragments, backslashes, control bytes, bad escapes, double encoding (a decoded
+// "%") and invalid UTF-8, percent-decodes once and applies path.Clean. The
+// result has no trailing slash except for "/". ok is false when the path must
+// not be judged at all; callers treat that as Protected.
+func CleanPath(rawPath string) (string, bool) {
+	if i := strings.IndexByte(rawPath, '?'); i >= 0 {
+		rawPath = rawPath[:i]
+	}
+	if rawPath == "" || rawPath[0] != '/' {
+		return "", false
+	}
+	decoded, ok := decodeOnce(rawPath)
+	if !ok {
+		return "", false
+	}
+	return path.Clean(decoded), true
+}
+
+// decodeOnce percent-decodes s once, refusing what would make the result mean
+// different things to different readers. It does not allocate when s has no
+// escapes.
+func decodeOnce(s string) (string, bool) {
+	escapes := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '%':
+			if i+2 >= len(s) || !ishex(s[i+1]) || !ishex(s[i+2]) {
+				return "", false
+			}
+			escapes++
+			i += 2
+		case !pathByteOK(c):
+			return "", false
+		}
+	}
+	if escapes == 0 {
+		return s, utf8.ValidString(s)
+	}
+	b := make([]byte, 0, len(s)-2*escapes)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '%' {
+			c = unhex(s[i+1])<<4 | unhex(s[i+2])
+			if c == '%' || !pathByteOK(c) {
+				return "", false
+			}
+			i += 2
+		}
+		b = append(b, c)
+	}
+	if !utf8.Valid(b) {
+		return "", false
+	}
+	return string(b), true
+}
+
+// pathByteOK refuses bytes that no browser sends in a path and that upstream
+// stacks disagree about: control bytes, DEL, "#" and "\".
+func pathByteOK(c byte) bool {
+	return c >= 0x20 && c != 0x7f && c != '#' && c != '\\'
+}
+
+// lenient strips ";params" and trailing dots and spaces from every segment, as
+// servlet containers and Windows file systems do.
+func lenient(p string) string {
+	var b strings.Builder
+	b.Grow(len(p))
+	for len(p) > 0 {
+		seg := p
+		rest := ""
+		if i := strings.IndexByte(p, '/'); i >= 0 {
+			seg, rest = p[:i], p[i:]
+			if i == 0 {
+				b.WriteByte('/')
+				p = p[1:]
+				continue
+			}
+		}
+		if i := strings.IndexByte(seg, ';'); i >= 0 {
+			seg = seg[:i]
+		}
+		if seg != "." && seg != ".." {
+			seg = strings.TrimRight(seg, ". ")
+		}
+		b.WriteString(seg)
+		p = rest
+	}
+	return b.String()
+}
+
+// decodeSlashOnly turns %2F into "/" and leaves every other escape alone.
+func decodeSlashOnly(p string) string {
+	if !strings.Contains(p, "%2") {
+		return p
+	}
+	p = strings.ReplaceAll(p, "%2F", "/")
+	return strings.ReplaceAll(p, "%2f", "/")
+}
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
