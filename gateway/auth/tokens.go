@@ -1,0 +1,140 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/logateway/logateway/gateway/salesforce"
+	"github.com/logateway/logateway/gateway/session"
+)
+
+// Tokens keeps a session's access token usable: it renews it shortly before the
+// known expiry, or at once when the org says the token is bad, and makes sure only
+// one renewal per session runs at a time — across replicas too, through the
+// store's lock — so a refresh token is never redeemed twice. Requests that wait
+// for the lock reuse the winner's result.
+type Tokens struct {
+	Signin   Signin
+	Sessions *session.Manager
+	Margin   time.Duration // renew this long before ExpiresAt
+	LockTTL  time.Duration // how long a renewal may hold the lock
+	LockWait time.Duration // how long a request waits for another's renewal
+	Retries  int           // transient failures retried this many times
+	Backoff  time.Duration // first retry delay, doubled each time
+	// OnRenew is told of each renewal's outcome ("refresh_ok", "refresh_failed", "refresh_ended").
+	OnRenew func(event string)
+	Now     func() time.Time
+}
+
+// Valid returns a usable access token for s. With force (the org just answered
+// Bad_OAuth_Token for staleToken) it renews unless another request already did.
+// Errors: ErrSessionEnded (sign in again), *OrgError (org failing: 503),
+// session.ErrUnavailable (store failing: 503).
+func (t *Tokens) Valid(ctx context.Context, s *session.Session, force bool, staleToken string) (session.Tokens, error) {
+	now := t.now()
+	cur := s.Record.Tokens
+	if !force && !t.expiring(cur, now) {
+		return cur, nil
+	}
+	unlock, err := t.Sessions.Store().Lock(ctx, "renew:"+s.ID, t.LockTTL, t.LockWait)
+	if err != nil {
+		if errors.Is(err, session.ErrLockTimeout) {
+			return session.Tokens{}, &OrgError{Op: "token renewal", Err: errors.New("another request's renewal did not finish in time")}
+		}
+		return session.Tokens{}, err
+	}
+	defer unlock()
+
+	// Another request (maybe on another replica) may have renewed while we waited.
+	rec, err := t.Sessions.Store().Get(ctx, s.ID)
+	if err != nil {
+		if errors.Is(err, session.ErrNotFound) {
+			return session.Tokens{}, ErrSessionEnded
+		}
+		return session.Tokens{}, err
+	}
+	latest := rec.Tokens
+	if force {
+		if latest.AccessToken != staleToken && !t.expiring(latest, t.now()) {
+			s.Record = rec
+			return latest, nil
+		}
+	} else if !t.expiring(latest, t.now()) {
+		s.Record = rec
+		return latest, nil
+	}
+
+	renewed, err := t.renew(ctx, rec)
+	if err != nil {
+		if errors.Is(err, ErrSessionEnded) {
+			t.event("refresh_ended")
+			_ = t.Sessions.Store().Delete(ctx, s.ID)
+		} else {
+			t.event("refresh_failed")
+		}
+		return session.Tokens{}, err
+	}
+	t.event("refresh_ok")
+	rec.Tokens = renewed
+	s.Record = rec
+	if err := t.Sessions.Save(ctx, s); err != nil {
+		return session.Tokens{}, err
+	}
+	return renewed, nil
+}
+
+func (t *Tokens) renew(ctx context.Context, rec *session.Record) (session.Tokens, error) {
+	delay := t.Backoff
+	var last error
+	for attempt := 0; attempt <= t.Retries; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-time.After(delay):
+			case <-ctx.Done():
+				return session.Tokens{}, &OrgError{Op: "token renewal", Err: ctx.Err()}
+			}
+			delay *= 2
+		}
+		tok, err := t.Signin.Renew(ctx, rec)
+		if err == nil {
+			return tok, nil
+		}
+		if errors.Is(err, ErrSessionEnded) || salesforce.IsInvalidGrant(err) {
+			if !errors.Is(err, ErrSessionEnded) {
+				err = fmt.Errorf("%w (%v)", ErrSessionEnded, err)
+			}
+			return session.Tokens{}, err
+		}
+		last = err
+		if !salesforce.IsTransient(err) {
+			break
+		}
+	}
+	var oe *OrgError
+	if errors.As(last, &oe) {
+		return session.Tokens{}, last
+	}
+	return session.Tokens{}, &OrgError{Op: "token renewal", Err: last}
+}
+
+func (t *Tokens) expiring(tok session.Tokens, now time.Time) bool {
+	if tok.AccessToken == "" {
+		return true
+	}
+	return !tok.ExpiresAt.IsZero() && now.Add(t.Margin).After(tok.ExpiresAt)
+}
+
+func (t *Tokens) now() time.Time {
+	if t.Now != nil {
+		return t.Now()
+	}
+	return time.Now()
+}
+
+func (t *Tokens) event(name string) {
+	if t.OnRenew != nil {
+		t.OnRenew(name)
+	}
+}

@@ -1,0 +1,151 @@
+package gateway
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/logateway/logateway/gateway/session"
+	"github.com/logateway/logateway/gateway/trust"
+	"github.com/logateway/logateway/templates"
+)
+
+// embed serves the page that bootstraps the ACC through Lightning Out 2.0. It
+// works signed out too: the page then offers (or starts) sign-in.
+func (g *Gateway) embed(c *gin.Context, s *site) {
+	sess, ok := g.loadSession(c, s)
+	if !ok {
+		return
+	}
+	self := c.Request.URL.Path
+	loginURL := "/__lo/login?rd=" + url.QueryEscape(self)
+	if sess == nil && s.cfg.Signin.AutoStart && c.Query("signedout") == "" {
+		c.Header("Cache-Control", "no-store")
+		c.Redirect(http.StatusFound, loginURL)
+		return
+	}
+	nonce := trust.NewNonce()
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", s.embedCSP().Header(nonce))
+	boot := make(map[string]any, len(s.boot)+2)
+	for k, v := range s.boot {
+		boot[k] = v
+	}
+	boot["signedIn"] = sess != nil
+	boot["loginURL"] = loginURL
+	data := templates.EmbedData{
+		Page:      g.page(c, s, nonce, firstNonEmpty(s.cfg.Embed.Title, "Chat")),
+		SignedIn:  sess != nil,
+		LoginURL:  loginURL,
+		LogoutURL: "/__lo/logout?rd=" + url.QueryEscape(self),
+		Boot:      boot,
+		ScriptURL: s.scriptURL,
+	}
+	if sess != nil {
+		data.DisplayName = displayName(sess.Record)
+		data.CSRFToken = sess.Record.CSRF
+	}
+	g.render(c, http.StatusOK, "embed", data)
+}
+
+// embedCSP allows exactly what the embed needs: our scripts by nonce and from
+// 'self', the org's Lightning Out library, frames from the org, fetches to us.
+func (s *site) embedCSP() trust.CSP {
+	scripts := []string{"'self'"}
+	if o := originOf(s.scriptURL); o != "" {
+		scripts = append(scripts, o)
+	}
+	imgs := []string{"'self'", "data:", s.orgOrigin}
+	return trust.CSP{
+		Default:        []string{"'self'"},
+		Script:         scripts,
+		Style:          []string{"'self'"},
+		Img:            imgs,
+		Connect:        []string{"'self'"},
+		Frame:          s.frameOrigins(),
+		FrameAncestors: []string{s.policy.FrameAncestors()},
+		Form:           []string{"'self'"},
+		Base:           []string{"'none'"},
+		Object:         []string{"'none'"},
+	}
+}
+
+// devIndex is the landing page in dev mode when the site has no upstream.
+func (g *Gateway) devIndex(c *gin.Context, s *site) {
+	sess, ok := g.loadSession(c, s)
+	if !ok {
+		return
+	}
+	nonce := trust.NewNonce()
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", pageCSP(s).Header(nonce))
+	data := templates.DevIndexData{
+		Page:      g.page(c, s, nonce, "logateway dev mode"),
+		EmbedPath: s.embedPath,
+		LoginURL:  "/__lo/login?rd=" + url.QueryEscape(firstNonEmpty(s.embedPath, "/")),
+		OrgURL:    g.deps.DevOrgURL,
+	}
+	for _, u := range g.deps.DevUsers {
+		data.Users = append(data.Users, struct{ Username, Password string }{u[0], u[1]})
+	}
+	if sess != nil {
+		data.SignedIn = true
+		data.DisplayName = displayName(sess.Record)
+	}
+	g.render(c, http.StatusOK, "devindex", data)
+}
+
+// proxyRequest sends a request upstream, by the site's access rules.
+func (g *Gateway) proxyRequest(c *gin.Context, s *site) {
+	r := c.Request
+	access := s.rules.Match(r.URL.EscapedPath())
+	sess, err := s.sessions.Load(r.Context(), r)
+	if err != nil && !isNoSession(err) {
+		g.storeFailure(c, s, err)
+		return
+	}
+	if sess == nil {
+		if access == protectedAccess {
+			g.needSignin(c, s)
+			return
+		}
+		s.proxy.Serve(c.Writer, r, nil)
+		return
+	}
+	s.proxy.Serve(c.Writer, r, s.identityFor(sess.Record))
+}
+
+// needSignin: pages are sent to sign in; scripts get 401 JSON they can act on.
+func (g *Gateway) needSignin(c *gin.Context, s *site) {
+	r := c.Request
+	rd := r.URL.Path
+	if r.URL.RawQuery != "" {
+		rd += "?" + r.URL.RawQuery
+	}
+	login := "/__lo/login?rd=" + url.QueryEscape(rd)
+	c.Header("Cache-Control", "no-store")
+	if wantsJSON(r) || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		writeJSON(c, http.StatusUnauthorized, map[string]any{
+			"error": "AUTHENTICATION_REQUIRED", "message": "Sign in to use this resource.", "loginUrl": login, "status": 401,
+		})
+		return
+	}
+	c.Redirect(http.StatusFound, login)
+}
+
+// sessionExpiry is when the session ends if the visitor does nothing: the idle
+// deadline, capped by the absolute one.
+func (g *Gateway) sessionExpiry(rec *session.Record) time.Time {
+	cfg := g.Config().Session
+	idle := rec.LastSeen.Add(cfg.IdleTimeout.D())
+	abs := rec.CreatedAt.Add(cfg.AbsoluteTimeout.D())
+	if abs.Before(idle) {
+		return abs
+	}
+	return idle
+}

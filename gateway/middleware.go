@@ -1,0 +1,259 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/logateway/logateway/gateway/obs"
+	"github.com/logateway/logateway/gateway/trust"
+	"github.com/logateway/logateway/templates"
+)
+
+// reqInfo travels with a request through the chain.
+type reqInfo struct {
+	rid   string
+	site  *site
+	route string // fixed route name for metrics and logs; never a raw path
+}
+
+const infoKey = "logateway.req"
+
+func info(c *gin.Context) *reqInfo {
+	if v, ok := c.Get(infoKey); ok {
+		return v.(*reqInfo)
+	}
+	return &reqInfo{rid: obs.NewRequestID()}
+}
+
+// observe assigns the request id, picks the site, and after the handler records
+// the metrics and one access-log line. Built once per config version.
+func (g *Gateway) observe(st *state) gin.HandlerFunc {
+	m := g.deps.Metrics
+	alog := g.deps.AccessLog
+	return func(c *gin.Context) {
+		start := time.Now()
+		r := c.Request
+		rid := r.Header.Get(obs.RequestIDHeader)
+		if !obs.SaneRequestID(rid) {
+			rid = obs.NewRequestID()
+			r.Header.Set(obs.RequestIDHeader, rid) // the upstream sees the same id
+		}
+		c.Writer.Header().Set(obs.RequestIDHeader, rid)
+		ri := &reqInfo{rid: rid, site: st.siteFor(r.Host)}
+		c.Set(infoKey, ri)
+		c.Next()
+		route := ri.route
+		if route == "" {
+			route = c.FullPath()
+			if route == "" {
+				route = "other"
+			}
+		}
+		status := c.Writer.Status()
+		d := time.Since(start)
+		m.Observe(route, status, d.Seconds())
+		if alog != nil {
+			siteName := ""
+			if ri.site != nil {
+				siteName = ri.site.name
+			}
+			// Path only: queries carry codes and states on the callback.
+			alog.LogAttrs(context.Background(), slog.LevelInfo, "request",
+				slog.String("rid", rid),
+				slog.String("site", siteName),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.String("route", route),
+				slog.Int("status", status),
+				slog.Int("bytes", c.Writer.Size()),
+				slog.Duration("dur", d),
+				slog.String("remote", r.RemoteAddr),
+			)
+		}
+	}
+}
+
+// recoverer turns a panic into a 500 page and a log line with the stack; the
+// process keeps serving.
+func (g *Gateway) recoverer(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v) // the proxy aborts a broken stream this way on purpose
+			}
+			ri := info(c)
+			g.deps.Logger.Error("panic while serving a request", "rid", ri.rid, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if !c.Writer.Written() {
+				g.fail(c, ri.site, http.StatusInternalServerError, failure{Reason: "internal", Heading: "Something went wrong", Message: "The gateway hit an unexpected error. Try again in a moment."})
+			}
+			c.Abort()
+		}
+	}()
+	c.Next()
+}
+
+func (g *Gateway) needSite(c *gin.Context) {
+	if info(c).site == nil {
+		g.fail(c, nil, http.StatusMisdirectedRequest, failure{
+			Reason: "unknown_host", Heading: "Unknown site",
+			Message: "This gateway does not serve the site you asked for.",
+		})
+		c.Abort()
+	}
+}
+
+func (g *Gateway) healthz(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.String(http.StatusOK, "ok\n")
+}
+
+func (g *Gateway) readyz(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	if err := g.Ready(c.Request.Context()); err != nil {
+		c.String(http.StatusServiceUnavailable, "not ready: %v\n", err)
+		return
+	}
+	c.String(http.StatusOK, "ready\n")
+}
+
+// failure is what a visitor (and the log) is told when something goes wrong.
+type failure struct {
+	Reason  string // machine-readable, stable: JSON "error"/"reason"
+	Heading string
+	Message string // for the visitor
+	Hint    string // for the admin: in the log always, on the page in dev mode
+	Retry   string // retry link
+	Err     error  // logged, never shown
+	JSON    map[string]any
+}
+
+// wantsJSON tells scripts from page loads, so fetch() never follows a redirect
+// into an HTML page it cannot use.
+func wantsJSON(r *http.Request) bool {
+	if strings.HasPrefix(r.URL.Path, "/__lo/frontdoor") || strings.HasPrefix(r.URL.Path, "/__lo/session") || strings.HasPrefix(r.URL.Path, "/__lo/boot") {
+		return true
+	}
+	if r.Header.Get("X-Requested-With") != "" {
+		return true
+	}
+	switch r.Header.Get("Sec-Fetch-Mode") {
+	case "cors", "same-origin", "no-cors":
+		return r.Header.Get("Sec-Fetch-Dest") == "" || r.Header.Get("Sec-Fetch-Dest") == "empty"
+	case "navigate":
+		return false
+	}
+	a := r.Header.Get("Accept")
+	return strings.Contains(a, "application/json") && !strings.Contains(a, "text/html")
+}
+
+// fail answers with an error page or JSON, and logs the cause.
+func (g *Gateway) fail(c *gin.Context, s *site, status int, f failure) {
+	ri := info(c)
+	lvl := slog.LevelInfo
+	if status >= 500 {
+		lvl = slog.LevelError
+	} else if f.Err != nil || f.Hint != "" {
+		lvl = slog.LevelWarn
+	}
+	attrs := []slog.Attr{slog.String("rid", ri.rid), slog.Int("status", status), slog.String("reason", f.Reason)}
+	if s != nil {
+		attrs = append(attrs, slog.String("site", s.name))
+	}
+	if f.Err != nil {
+		attrs = append(attrs, slog.String("err", f.Err.Error()))
+	}
+	if f.Hint != "" {
+		attrs = append(attrs, slog.String("fix", f.Hint))
+	}
+	g.deps.Logger.LogAttrs(c.Request.Context(), lvl, f.Heading, attrs...)
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	if status == http.StatusServiceUnavailable && h.Get("Retry-After") == "" {
+		h.Set("Retry-After", "5")
+	}
+	if wantsJSON(c.Request) {
+		body := map[string]any{"error": f.Reason, "message": f.Message, "requestId": ri.rid, "status": status}
+		for k, v := range f.JSON {
+			body[k] = v
+		}
+		writeJSON(c, status, body)
+		c.Abort()
+		return
+	}
+	nonce := trust.NewNonce()
+	h.Set("Content-Security-Policy", pageCSP(s).Header(nonce))
+	h.Set("Referrer-Policy", "no-referrer")
+	hint := ""
+	if g.deps.DevOrgURL != "" {
+		hint = f.Hint
+	}
+	data := templates.ErrorData{
+		Page:    g.page(c, s, nonce, f.Heading),
+		Status:  status,
+		Heading: f.Heading, Message: f.Message, Hint: hint,
+		RetryURL: f.Retry, RetryLabel: "Try again",
+	}
+	if data.RetryURL == "" {
+		data.RetryURL = "/"
+		data.RetryLabel = "Back to the site"
+	}
+	g.render(c, status, "error", data)
+	c.Abort()
+}
+
+func (g *Gateway) render(c *gin.Context, status int, name string, data any) {
+	secureHeaders(c)
+	if err := g.deps.Templates.Render(c.Writer, status, name, data); err != nil {
+		g.deps.Logger.Error("template failed", "rid", info(c).rid, "template", name, "err", err.Error())
+	}
+}
+
+func (g *Gateway) page(c *gin.Context, s *site, nonce, title string) templates.Page {
+	p := templates.Page{Nonce: nonce, RequestID: info(c).rid, Title: title, DevMode: g.deps.DevOrgURL != "", DevOrgURL: g.deps.DevOrgURL}
+	if s != nil {
+		p.SiteName = s.name
+	}
+	return p
+}
+
+func secureHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	if s := info(c).site; s != nil && s.secure {
+		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
+}
+
+func writeJSON(c *gin.Context, status int, v any) {
+	h := c.Writer.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"internal"}`)
+	}
+	c.Writer.WriteHeader(status)
+	_, _ = c.Writer.Write(append(b, '\n'))
+}
+
+// pageCSP is the CSP of the gateway's own pages other than the embed page.
+func pageCSP(s *site) trust.CSP {
+	fa := []string{"'none'"}
+	if s != nil {
+		fa = []string{s.policy.FrameAncestors()}
+	}
+	return trust.CSP{
+		Default: []string{"'self'"}, Script: []string{"'self'"}, Style: []string{"'self'"},
+		Img: []string{"'self'", "data:"}, Connect: []string{"'self'"}, Frame: []string{"'none'"},
+		FrameAncestors: fa, Form: []string{"'self'"}, Base: []string{"'none'"}, Object: []string{"'none'"},
+	}
+}

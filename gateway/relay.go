@@ -1,0 +1,191 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/logateway/logateway/config"
+	"github.com/logateway/logateway/gateway/auth"
+	"github.com/logateway/logateway/gateway/salesforce"
+	"github.com/logateway/logateway/gateway/session"
+)
+
+// relay forwards a path prefix to the org's APIs with a token the browser never
+// sees: the visitor's own, or a service identity's (JWT bearer or client
+// credentials). The visitor's cookies, Authorization and the gateway's own
+// headers never reach the org.
+type relay struct {
+	prefix  string
+	target  *url.URL             // nil: the session's instance_url
+	service salesforce.TokenSource // nil: the visitor's token
+	client  *http.Client
+}
+
+func buildRelays(sc config.Site, s *site, d *Deps) ([]*relay, error) {
+	var out []*relay
+	for _, rc := range sc.APIRelay {
+		rl := &relay{prefix: rc.Prefix, client: &http.Client{Transport: d.OrgHTTP.Transport, Timeout: 60 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+		if rc.Target != "" {
+			u, err := url.Parse(rc.Target)
+			if err != nil {
+				return nil, err
+			}
+			rl.target = u
+		}
+		if rc.Identity == "service" {
+			src, err := serviceTokenSource(sc, rc, s, d)
+			if err != nil {
+				return nil, err
+			}
+			rl.service = src
+		}
+		out = append(out, rl)
+	}
+	return out, nil
+}
+
+func serviceTokenSource(sc config.Site, rc config.APIRoute, s *site, d *Deps) (salesforce.TokenSource, error) {
+	ttl := sc.Org.SessionTimeout.D() - sc.Org.RefreshMargin.D()
+	if ttl <= 0 {
+		ttl = sc.Org.SessionTimeout.D() / 2
+	}
+	org := &salesforce.Client{HTTP: d.OrgHTTP, BaseURL: strings.TrimRight(sc.Org.MyDomain, "/"), ClientID: sc.ECA.ClientID, ClientSecret: sc.ECA.Secret}
+	switch rc.ServiceFlow {
+	case "client-credentials":
+		return salesforce.NewClientCredentialsSource(org, "", ttl), nil
+	case "jwt-bearer":
+		key, err := salesforce.LoadPrivateKey(sc.Signin.JWT.KeyFile)
+		if err != nil {
+			return nil, err
+		}
+		aud := firstNonEmpty(sc.Signin.JWT.Audience, "https://login.salesforce.com")
+		tokenHost := strings.TrimRight(firstNonEmpty(sc.Org.LoginURL, sc.Org.MyDomain), "/")
+		org.BaseURL = tokenHost
+		return salesforce.NewJWTSource(org, key, salesforce.Assertion{ClientID: sc.ECA.ClientID, Username: rc.ServiceUsername, Audience: aud}, ttl), nil
+	}
+	return nil, errors.New("api_relay service_flow must be jwt-bearer or client-credentials")
+}
+
+// hopHeaders and gateway headers never go to the org.
+var relayDrop = []string{"Cookie", "Authorization", "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto",
+	"Connection", "Keep-Alive", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "X-Lo-Csrf", "Origin", "Referer"}
+
+func (rl *relay) serve(g *Gateway, c *gin.Context, s *site) {
+	r := c.Request
+	if stop := g.cors(c, s); stop {
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.policy.SameOrigin(r) && !s.policy.IsTrusted(r.Header.Get("Origin")) {
+		g.fail(c, s, http.StatusForbidden, failure{Reason: "csrf", Heading: "Request refused", Message: "This API answers this site's own pages only."})
+		return
+	}
+	ctx := r.Context()
+	var sess *session.Session
+	token := func(force bool, stale string) (string, string, error) {
+		if rl.service != nil {
+			if force {
+				if inv, ok := rl.service.(interface{ Invalidate() }); ok {
+					inv.Invalidate()
+				}
+			}
+			t, err := rl.service.Token(ctx)
+			return t.AccessToken, t.InstanceURL, err
+		}
+		t, err := s.tokens.Valid(ctx, sess, force, stale)
+		return t.AccessToken, t.InstanceURL, err
+	}
+	if rl.service == nil {
+		var ok bool
+		if sess, ok = g.loadSession(c, s); !ok {
+			return
+		}
+		if sess == nil {
+			g.needSignin(c, s)
+			return
+		}
+	}
+	tok, instance, err := token(false, "")
+	if err != nil {
+		g.relayTokenFailure(c, s, err)
+		return
+	}
+	replayable := r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0
+	resp, err := rl.forward(ctx, r, tok, instance)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized && replayable {
+		_ = resp.Body.Close()
+		if tok, instance, err = token(true, tok); err != nil {
+			g.relayTokenFailure(c, s, err)
+			return
+		}
+		resp, err = rl.forward(ctx, r, tok, instance)
+	}
+	if err != nil {
+		g.fail(c, s, http.StatusBadGateway, failure{Reason: "org_unavailable", Heading: "Salesforce is not answering", Message: "The API call could not reach Salesforce.", Err: err})
+		return
+	}
+	defer resp.Body.Close()
+	h := c.Writer.Header()
+	for k, vs := range resp.Header {
+		if k == "Set-Cookie" || k == "Connection" || k == "Transfer-Encoding" {
+			continue // the org's cookies are not for the visitor's browser on our site
+		}
+		h[k] = vs
+	}
+	h.Set("Cache-Control", "no-store")
+	c.Writer.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(c.Writer, resp.Body)
+}
+
+func (rl *relay) forward(ctx context.Context, r *http.Request, token, instance string) (*http.Response, error) {
+	base := rl.target
+	if base == nil {
+		u, err := url.Parse(instance)
+		if err != nil || u.Host == "" {
+			return nil, errors.New("session has no usable instance_url")
+		}
+		base = u
+	}
+	rest := strings.TrimPrefix(r.URL.Path, rl.prefix)
+	if !strings.HasPrefix(rest, "/") {
+		rest = "/" + rest
+	}
+	out := &url.URL{Scheme: base.Scheme, Host: base.Host, Path: strings.TrimRight(base.Path, "/") + rest, RawQuery: r.URL.RawQuery}
+	req, err := http.NewRequestWithContext(ctx, r.Method, out.String(), r.Body)
+	if err != nil {
+		return nil, err
+	}
+	req.ContentLength = r.ContentLength
+	for k, vs := range r.Header {
+		req.Header[k] = vs
+	}
+	for _, k := range relayDrop {
+		req.Header.Del(k)
+	}
+	for k := range req.Header {
+		if strings.HasPrefix(strings.ToLower(strings.ReplaceAll(k, "_", "-")), "x-forwarded-") {
+			delete(req.Header, k)
+		}
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	return rl.client.Do(req)
+}
+
+func (g *Gateway) relayTokenFailure(c *gin.Context, s *site, err error) {
+	switch {
+	case errors.Is(err, auth.ErrSessionEnded):
+		s.sessions.ClearCookie(c.Writer)
+		writeJSON(c, http.StatusUnauthorized, map[string]any{"error": "AUTHENTICATION_FAILED", "message": "Your Salesforce session ended: sign in again.", "loginUrl": "/__lo/login", "status": 401})
+	case errors.Is(err, session.ErrUnavailable):
+		g.storeFailure(c, s, err)
+	default:
+		g.orgFailure(c, s, "relay_token", err)
+	}
+}

@@ -1,0 +1,108 @@
+package gateway
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/logateway/logateway/static"
+)
+
+// routes maps the whole route surface. Gateway routes live under /__lo/ so they
+// never collide with the site; the callback and embed paths come from each site's
+// config and are matched in dispatch, which also sends everything else upstream.
+//
+//	GET        /__lo/healthz     liveness (no site needed)
+//	GET        /__lo/readyz      readiness: session store reachable
+//	GET        /__lo/static/*    bootstrap.js, launcher.js, styles
+//	GET        /__lo/login       start sign-in (rd, popup, origin, prompt, login_hint)
+//	GET        /__lo/logout      confirm page
+//	POST       /__lo/logout      sign out (same-origin + CSRF token or header)
+//	GET, POST  /__lo/frontdoor   {"frontdoorUrl","instanceUrl","orgId"}; OPTIONS for trusted CORS
+//	GET        /__lo/session     who is signed in; OPTIONS for trusted CORS
+//	GET        /__lo/boot        the bootstrap config for launcher.js; OPTIONS for trusted CORS
+//	GET        <callback path>   OAuth callback (per site, default /callback.html)
+//	GET        <embed path>      the page that bootstraps the ACC (per site, default /__lo/embed)
+//	any        <api relay>       configured prefixes relayed to the org with a server-side token
+//	any        everything else   the site's upstream, by the site's access rules
+func (g *Gateway) routes(st *state) *gin.Engine {
+	e := gin.New()
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.HandleMethodNotAllowed = false
+	e.ContextWithFallback = true
+	e.Use(g.observe(st), g.recoverer)
+
+	lo := e.Group("/__lo")
+	lo.GET("/healthz", g.healthz)
+	lo.HEAD("/healthz", g.healthz)
+	lo.GET("/readyz", g.readyz)
+	staticFiles := http.StripPrefix("/__lo/static", static.Handler())
+	lo.GET("/static/*file", func(c *gin.Context) { staticFiles.ServeHTTP(c.Writer, c.Request) })
+	lo.HEAD("/static/*file", func(c *gin.Context) { staticFiles.ServeHTTP(c.Writer, c.Request) })
+
+	s := lo.Group("", g.needSite)
+	s.GET("/login", g.login)
+	s.GET("/logout", g.logoutConfirm)
+	s.POST("/logout", g.logout)
+	s.GET("/frontdoor", g.frontdoor)
+	s.POST("/frontdoor", g.frontdoor)
+	s.OPTIONS("/frontdoor", g.frontdoor)
+	s.GET("/session", g.sessionInfo)
+	s.OPTIONS("/session", g.sessionInfo)
+	s.GET("/boot", g.bootInfo)
+	s.OPTIONS("/boot", g.bootInfo)
+
+	e.NoRoute(g.dispatch)
+	return e
+}
+
+// dispatch handles every path gin has no route for: the per-site callback and
+// embed paths, API relays, and the upstream.
+func (g *Gateway) dispatch(c *gin.Context) {
+	ri := info(c)
+	s := ri.site
+	if s == nil {
+		ri.route = "unknown_host"
+		g.fail(c, nil, http.StatusMisdirectedRequest, failure{
+			Reason: "unknown_host", Heading: "Unknown site",
+			Message: "This gateway does not serve the site you asked for.",
+		})
+		return
+	}
+	p := c.Request.URL.Path
+	switch {
+	case p == s.callback:
+		ri.route = "callback"
+		g.callback(c, s)
+		return
+	case s.embedPath != "" && p == s.embedPath:
+		ri.route = "embed"
+		g.embed(c, s)
+		return
+	case strings.HasPrefix(p, "/__lo/"):
+		ri.route = "lo_not_found"
+		g.fail(c, s, http.StatusNotFound, failure{Reason: "not_found", Heading: "Not found", Message: "There is nothing at this address."})
+		return
+	}
+	for _, rl := range s.relays {
+		if strings.HasPrefix(p, rl.prefix) {
+			ri.route = "relay"
+			rl.serve(g, c, s)
+			return
+		}
+	}
+	if s.proxy == nil {
+		if p == "/" && g.deps.DevOrgURL != "" {
+			ri.route = "dev_index"
+			g.devIndex(c, s)
+			return
+		}
+		ri.route = "not_found"
+		g.fail(c, s, http.StatusNotFound, failure{Reason: "not_found", Heading: "Not found", Message: "There is nothing at this address."})
+		return
+	}
+	ri.route = "proxy"
+	g.proxyRequest(c, s)
+}

@@ -1,0 +1,357 @@
+package gateway
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/logateway/logateway/gateway/auth"
+	"github.com/logateway/logateway/gateway/salesforce"
+	"github.com/logateway/logateway/gateway/session"
+	"github.com/logateway/logateway/gateway/trust"
+	"github.com/logateway/logateway/templates"
+)
+
+var allowedPrompts = map[string]bool{"login": true, "consent": true, "select_account": true, "login consent": true}
+
+// login starts a sign-in: a flow cookie holding state, nonce and verifier, then a
+// redirect to the org (or the company IdP in the JWT bearer flow).
+func (g *Gateway) login(c *gin.Context) {
+	s := info(c).site
+	q := c.Request.URL.Query()
+	rd := s.policy.SafeRedirect(q.Get("rd"))
+	popup := q.Get("popup") == "1"
+	opener := ""
+	if popup {
+		opener = s.origin
+		if o := q.Get("origin"); o != "" {
+			if !s.policy.IsTrusted(o) {
+				g.fail(c, s, http.StatusBadRequest, failure{
+					Reason: "untrusted_opener", Heading: "Sign-in not allowed from that page",
+					Message: "The page that asked to sign you in is not one this site trusts.",
+					Hint:    "add the page's origin to trusted_domains if it should embed the chat",
+				})
+				return
+			}
+			o2, _ := trust.ParseOrigin(o)
+			opener = o2.String()
+		}
+	}
+	extra := map[string]string{}
+	if p := q.Get("prompt"); allowedPrompts[p] {
+		extra["prompt"] = p
+	} else if p := s.cfg.Signin.Prompt; p != "" {
+		extra["prompt"] = p
+	}
+	if h := q.Get("login_hint"); h != "" && len(h) <= 256 && printable(h) {
+		extra["login_hint"] = h
+	}
+	fs := auth.NewFlowState(rd, popup, opener)
+	target, err := s.signin.AuthCodeURL(c.Request.Context(), fs, extra)
+	if err != nil {
+		g.orgFailure(c, s, "signin_start", err)
+		return
+	}
+	if err := s.flows.Write(c.Writer, fs); err != nil {
+		g.fail(c, s, http.StatusInternalServerError, failure{Reason: "internal", Heading: "Sign-in could not start", Message: "Try again in a moment.", Err: err})
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	c.Redirect(http.StatusFound, target)
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// orgAuthErrors explains what the org said on the redirect, visitor first, admin
+// second. Codes from reference 1.3.
+var orgAuthErrors = map[string]failure{
+	"access_denied": {Reason: "access_denied", Heading: "Sign-in cancelled",
+		Message: "You chose not to allow access, so you are not signed in. You can try again whenever you like."},
+	"OAUTH_APP_ACCESS_DENIED": {Reason: "app_access_denied", Heading: "You are not allowed to use this app",
+		Message: "Your Salesforce user is not permitted to use this app. Ask your administrator for access.",
+		Hint:    "ECA → Policies → Permitted Users is 'Admin approved users are pre-authorized': assign the user's profile or a permission set to the app"},
+	"redirect_uri_mismatch": {Reason: "redirect_uri_mismatch", Heading: "Sign-in is misconfigured",
+		Message: "The sign-in service refused this site's return address.",
+		Hint:    "the ECA's Callback URL must be exactly the gateway's callback URL (see `logateway check`)"},
+	"invalid_client_id": {Reason: "invalid_client", Heading: "Sign-in is misconfigured",
+		Message: "The sign-in service does not know this site.",
+		Hint:    "eca.client_id does not match the ECA's Consumer Key, or the ECA is not installed in this org"},
+	"invalid_scope": {Reason: "invalid_scope", Heading: "Sign-in is misconfigured",
+		Message: "The sign-in service refused the access this site asked for.",
+		Hint:    "every scope in eca.scopes must be selected in the ECA's OAuth scopes"},
+	"immediate_unsuccessful": {Reason: "login_required", Heading: "Please sign in",
+		Message: "You need to sign in to continue."},
+	"inactive_user": {Reason: "inactive_user", Heading: "Your user is inactive",
+		Message: "Your Salesforce user is deactivated. Ask your administrator."},
+	"inactive_org": {Reason: "inactive_org", Heading: "The organization is unavailable",
+		Message: "The Salesforce organization is locked, closed or suspended."},
+	"rate_limit_exceeded": {Reason: "rate_limited", Heading: "Too many sign-ins",
+		Message: "Too many sign-ins in a short time. Wait a little and try again."},
+}
+
+// callback finishes the web server flow. The state is checked FIRST: a callback
+// without the matching flow cookie never reaches the org.
+func (g *Gateway) callback(c *gin.Context, s *site) {
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	q := c.Request.URL.Query()
+	retry := "/__lo/login?rd=" + url.QueryEscape("/")
+	fs, err := s.flows.Take(c.Writer, c.Request, q.Get("state"))
+	if err != nil {
+		g.deps.Metrics.Event("signin_failed")
+		g.fail(c, s, http.StatusBadRequest, failure{
+			Reason: "flow_expired", Heading: "This sign-in link has expired or was already used",
+			Message: "For your safety each sign-in link works once, in the browser that started it, for ten minutes. Start again to sign in.",
+			Retry:   retry, Err: err,
+		})
+		return
+	}
+	retry = "/__lo/login?rd=" + url.QueryEscape(fs.Redirect)
+	if fs.Popup {
+		retry += "&popup=1&origin=" + url.QueryEscape(fs.Opener)
+	}
+	if code := q.Get("error"); code != "" {
+		g.deps.Metrics.Event("signin_failed")
+		f, ok := orgAuthErrors[code]
+		if !ok {
+			f = failure{Reason: "org_error", Heading: "Sign-in failed", Message: "The sign-in service reported a problem.",
+				Hint: "the org answered error=" + code}
+		}
+		f.Retry = retry
+		f.Err = errors.New("org redirect error " + code + ": " + clip(q.Get("error_description"), 200))
+		status := http.StatusForbidden
+		if strings.Contains(f.Heading, "misconfigured") {
+			status = http.StatusBadGateway
+		}
+		g.fail(c, s, status, f)
+		return
+	}
+	code := q.Get("code")
+	if code == "" {
+		g.fail(c, s, http.StatusBadRequest, failure{Reason: "no_code", Heading: "Sign-in failed", Message: "The sign-in service sent no result. Start again.", Retry: retry})
+		return
+	}
+	ctx := c.Request.Context()
+	rec, err := s.signin.Finish(ctx, code, fs)
+	if err != nil {
+		g.deps.Metrics.Event("signin_failed")
+		if se, ok := salesforce.AsError(err); ok && se.Code == "invalid_grant" && strings.Contains(se.Description, "authorization code") {
+			g.fail(c, s, http.StatusBadRequest, failure{Reason: "code_expired", Heading: "This sign-in link has expired or was already used",
+				Message: "Start again to sign in.", Retry: retry, Err: err})
+			return
+		}
+		g.orgFailure(c, s, "signin", err, retry)
+		return
+	}
+	// No fixation: whatever session the browser had is dropped, a new id is made.
+	if old, err := s.sessions.Load(ctx, c.Request); err == nil {
+		_ = s.sessions.Store().Delete(ctx, old.ID)
+	}
+	rec.Site = s.name
+	rec.CSRF = trust.NewNonce()
+	if _, err := s.sessions.Create(ctx, c.Writer, rec); err != nil {
+		g.storeFailure(c, s, err)
+		return
+	}
+	g.deps.Metrics.Event("signin_ok")
+	g.deps.Logger.Info("signed in", "rid", info(c).rid, "site", s.name, "user", rec.Identity.UserID, "flow", rec.Tokens.Flow)
+	if fs.Popup {
+		nonce := trust.NewNonce()
+		h.Set("Content-Security-Policy", pageCSP(s).Header(nonce))
+		g.render(c, http.StatusOK, "callback", templates.CallbackData{
+			Page: g.page(c, s, nonce, "Signed in"), Popup: true, OpenerOrigin: fs.Opener, OK: true, Redirect: fs.Redirect,
+		})
+		return
+	}
+	c.Redirect(http.StatusFound, fs.Redirect)
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// orgFailure reports a failure of the org or IdP: 503 when it is unreachable or
+// failing, 502 when it answered with an error an admin must fix.
+func (g *Gateway) orgFailure(c *gin.Context, s *site, reason string, err error, retry ...string) {
+	f := failure{Reason: "org_unavailable", Heading: "Salesforce is not answering",
+		Message: "We could not reach the sign-in service. Please try again in a moment.", Err: err}
+	if len(retry) > 0 {
+		f.Retry = retry[0]
+	}
+	status := http.StatusServiceUnavailable
+	if se, ok := salesforce.AsError(err); ok && !salesforce.IsTransient(err) {
+		status = http.StatusBadGateway
+		f.Reason = "org_error"
+		f.Heading = "Salesforce refused the request"
+		f.Message = "The sign-in service refused this request. The site's administrator has been told what to fix."
+		f.Hint = se.Hint()
+	} else if !salesforce.IsTransient(err) && !errors.As(err, new(*auth.OrgError)) {
+		status = http.StatusBadGateway
+		f.Reason = "org_error"
+		f.Heading = "Sign-in failed"
+		f.Message = "The answer from the sign-in service could not be trusted, so you were not signed in. Please try again."
+	}
+	g.deps.Metrics.Event(reason + "_failed")
+	g.fail(c, s, status, f)
+}
+
+// storeFailure: the session store is down. Never a sign-out: 503 and a log line.
+func (g *Gateway) storeFailure(c *gin.Context, s *site, err error) {
+	g.deps.Metrics.Event("store_unavailable")
+	g.fail(c, s, http.StatusServiceUnavailable, failure{
+		Reason: "session_store_unavailable", Heading: "We'll be right back",
+		Message: "The gateway cannot reach its session store just now. You are still signed in; try again in a moment.",
+		Hint:    "check the Redis store (session.redis) and /__lo/readyz", Err: err,
+	})
+}
+
+// loadSession returns the visitor's session, nil when signed out, or answers 503
+// itself (and returns ok=false) when the store fails.
+func (g *Gateway) loadSession(c *gin.Context, s *site) (*session.Session, bool) {
+	sess, err := s.sessions.Load(c.Request.Context(), c.Request)
+	switch {
+	case err == nil:
+		return sess, true
+	case errors.Is(err, session.ErrNoSession):
+		return nil, true
+	default:
+		g.storeFailure(c, s, err)
+		return nil, false
+	}
+}
+
+// logoutConfirm shows a confirm page: a GET must never sign anyone out.
+func (g *Gateway) logoutConfirm(c *gin.Context) {
+	s := info(c).site
+	sess, ok := g.loadSession(c, s)
+	if !ok {
+		return
+	}
+	nonce := trust.NewNonce()
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", pageCSP(s).Header(nonce))
+	data := templates.LogoutData{Page: g.page(c, s, nonce, "Sign out"), Target: s.policy.SafeRedirect(c.Query("rd"))}
+	if sess != nil {
+		data.CSRFToken = sess.Record.CSRF
+		data.DisplayName = displayName(sess.Record)
+	}
+	g.render(c, http.StatusOK, "logout", data)
+}
+
+// logout revokes the org grant, deletes the session and clears the cookie.
+func (g *Gateway) logout(c *gin.Context) {
+	s := info(c).site
+	if !s.policy.SameOrigin(c.Request) {
+		g.fail(c, s, http.StatusForbidden, failure{Reason: "csrf", Heading: "Sign-out refused", Message: "Sign-out must come from this site's own pages."})
+		return
+	}
+	target := s.policy.SafeRedirect(firstNonEmpty(c.PostForm("rd"), c.Query("rd")))
+	sess, ok := g.loadSession(c, s)
+	if !ok {
+		return
+	}
+	if sess != nil {
+		tok := c.PostForm("csrf")
+		if c.GetHeader("X-LO-CSRF") == "" && (tok == "" || tok != sess.Record.CSRF) {
+			g.fail(c, s, http.StatusForbidden, failure{Reason: "csrf", Heading: "Sign-out refused", Message: "The sign-out form expired. Open the sign-out page again.", Retry: "/__lo/logout"})
+			return
+		}
+		ctx := c.Request.Context()
+		if err := s.signin.Revoke(ctx, sess.Record); err != nil {
+			// Still sign out here; the log says the org grant may outlive it.
+			g.deps.Logger.Warn("revoke at the org failed; the local session is deleted anyway", "rid", info(c).rid, "site", s.name, "err", err.Error())
+		}
+		if err := s.sessions.Destroy(ctx, c.Writer, sess); err != nil {
+			g.storeFailure(c, s, err)
+			return
+		}
+		g.deps.Metrics.Event("signout")
+	} else {
+		s.sessions.ClearCookie(c.Writer)
+	}
+	c.Header("Cache-Control", "no-store")
+	if wantsJSON(c.Request) {
+		writeJSON(c, http.StatusOK, map[string]any{"signedIn": false, "redirect": target})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, target)
+}
+
+func displayName(r *session.Record) string {
+	return firstNonEmpty(r.Identity.Name, r.Identity.PreferredUsername, r.Identity.Email, r.Identity.Username, r.Identity.UserID)
+}
+
+// sessionInfo tells the page who is signed in. No tokens, ever.
+func (g *Gateway) sessionInfo(c *gin.Context) {
+	s := info(c).site
+	if stop := g.cors(c, s); stop {
+		return
+	}
+	sess, ok := g.loadSession(c, s)
+	if !ok {
+		return
+	}
+	if sess == nil {
+		writeJSON(c, http.StatusOK, map[string]any{"signedIn": false, "loginUrl": "/__lo/login"})
+		return
+	}
+	rec := sess.Record
+	body := map[string]any{
+		"signedIn":    true,
+		"displayName": displayName(rec),
+		"username":    rec.Identity.PreferredUsername,
+		"orgId":       rec.Identity.OrgID,
+		"userId":      rec.Identity.UserID,
+		"flow":        rec.Tokens.Flow,
+		"expiresAt":   g.sessionExpiry(rec).UTC().Format(time.RFC3339),
+	}
+	writeJSON(c, http.StatusOK, body)
+}
+
+// cors answers trusted cross-origin callers and preflights; it returns true when
+// the request is fully answered (a preflight, or a refused cross-site caller).
+func (g *Gateway) cors(c *gin.Context, s *site) bool {
+	allowed, preflight := s.policy.CORS(c.Writer, c.Request)
+	origin := c.GetHeader("Origin")
+	if preflight {
+		if allowed {
+			c.Status(http.StatusNoContent)
+		} else {
+			c.Status(http.StatusForbidden)
+		}
+		return true
+	}
+	if origin != "" && !allowed && !s.policy.IsTrusted(origin) {
+		g.fail(c, s, http.StatusForbidden, failure{Reason: "ORIGIN_NOT_TRUSTED", Heading: "Origin not trusted",
+			Message: "This endpoint answers this site and its trusted domains only.",
+			Hint:    "add the calling page's origin to trusted_domains"})
+		return true
+	}
+	if origin == "" {
+		if sfs := c.GetHeader("Sec-Fetch-Site"); sfs == "cross-site" || sfs == "same-site" {
+			g.fail(c, s, http.StatusForbidden, failure{Reason: "ORIGIN_NOT_TRUSTED", Heading: "Origin not trusted",
+				Message: "This endpoint answers this site and its trusted domains only."})
+			return true
+		}
+	}
+	return false
+}

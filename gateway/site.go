@@ -1,0 +1,336 @@
+package gateway
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/logateway/logateway/config"
+	"github.com/logateway/logateway/gateway/auth"
+	"github.com/logateway/logateway/gateway/proxy"
+	"github.com/logateway/logateway/gateway/salesforce"
+	"github.com/logateway/logateway/gateway/session"
+	"github.com/logateway/logateway/gateway/trust"
+)
+
+// site is the runtime of one configured site: everything a request to it needs,
+// built once per config version.
+type site struct {
+	cfg        config.Site
+	name       string // host[:port], the metrics and log label
+	origin     string
+	policy     *trust.Policy
+	sessions   *session.Manager
+	flows      *auth.FlowCookies
+	signin     auth.Signin
+	tokens     *auth.Tokens
+	org        *salesforce.Client
+	proxy      *proxy.Proxy // nil: no upstream
+	rules      *proxy.Rules
+	callback   string // callback path
+	embedPath  string // "" when off
+	orgOrigin  string // origin of the org's My Domain (scripts, frames)
+	scriptURL  string // LO library or SDK bundle
+	boot       map[string]any
+	bootJSON   []byte
+	limiter    *limiter
+	relays     []*relay
+	cookieName string
+	secure     bool
+	identity   identityHeaders
+}
+
+type identityHeaders struct {
+	user, email, preferred, orgID, userID, name string
+}
+
+// buildSite compiles one config.Site. store is shared by every site and reload.
+func buildSite(cfg *config.Config, sc config.Site, d *Deps) (*site, error) {
+	u, err := url.Parse(sc.URL)
+	if err != nil {
+		return nil, fmt.Errorf("site %s: %w", sc.URL, err)
+	}
+	s := &site{cfg: sc, name: strings.ToLower(u.Host), origin: strings.ToLower(u.Scheme + "://" + u.Host)}
+	s.secure = u.Scheme == "https"
+	if s.policy, err = trust.NewPolicy(s.origin, sc.TrustedDomains); err != nil {
+		return nil, fmt.Errorf("site %s: trusted_domains: %w", sc.URL, err)
+	}
+	s.cookieName = "lo_session"
+	if s.secure {
+		s.cookieName = "__Host-lo_session"
+	}
+	sameSite := http.SameSiteLaxMode
+	if sc.Cookie.SameSite == "none" {
+		sameSite = http.SameSiteNoneMode
+	}
+	s.sessions, err = session.NewManager(d.Store, session.Options{
+		CookieName:      s.cookieName,
+		Secure:          s.secure || sameSite == http.SameSiteNoneMode,
+		SameSite:        sameSite,
+		Partitioned:     sc.Cookie.Partitioned,
+		Path:            "/",
+		Keys:            cfg.Session.Keys,
+		IdleTimeout:     cfg.Session.IdleTimeout.D(),
+		AbsoluteTimeout: cfg.Session.AbsoluteTimeout.D(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("site %s: session: %w", sc.URL, err)
+	}
+	if s.flows, err = auth.NewFlowCookies(cfg.Session.Keys, s.secure); err != nil {
+		return nil, err
+	}
+	s.callback = sc.ECA.CallbackPath
+	if sc.Embed.Path != "off" {
+		s.embedPath = sc.Embed.Path
+	}
+	loginURL := strings.TrimRight(firstNonEmpty(sc.Org.LoginURL, sc.Org.MyDomain), "/")
+	myDomain := strings.TrimRight(sc.Org.MyDomain, "/")
+	s.orgOrigin = originOf(myDomain)
+	s.org = &salesforce.Client{HTTP: d.OrgHTTP, BaseURL: loginURL, ClientID: sc.ECA.ClientID, ClientSecret: sc.ECA.Secret}
+
+	switch sc.Signin.Flow {
+	case "", "web-server":
+		pkce := sc.ECA.PKCE == nil || *sc.ECA.PKCE
+		s.signin = auth.NewWebServer(d.OrgHTTP, loginURL, sc.ECA.ClientID, sc.ECA.Secret, s.origin+s.callback, sc.ECA.Scopes, pkce, sc.Org.SessionTimeout.D())
+	case "jwt-bearer":
+		jb, err := newJWTBearerSignin(sc, d, loginURL, s.origin+s.callback)
+		if err != nil {
+			return nil, fmt.Errorf("site %s: %w", sc.URL, err)
+		}
+		s.signin = jb
+	default:
+		return nil, fmt.Errorf("site %s: signin.flow %q is not supported", sc.URL, sc.Signin.Flow)
+	}
+	s.tokens = &auth.Tokens{
+		Signin: s.signin, Sessions: s.sessions,
+		Margin:   sc.Org.RefreshMargin.D(),
+		LockTTL:  15 * time.Second, LockWait: 20 * time.Second,
+		Retries: 2, Backoff: 200 * time.Millisecond,
+		OnRenew: d.Metrics.Event,
+	}
+
+	rules := make([]proxy.Rule, 0, len(sc.Access))
+	for _, r := range sc.Access {
+		a := proxy.Public
+		if r.Access == "protected" {
+			a = proxy.Protected
+		}
+		rules = append(rules, proxy.Rule{Path: r.Path, Access: a})
+	}
+	def := proxy.Public
+	if sc.DefaultAccess == "protected" {
+		def = proxy.Protected
+	}
+	if s.rules, err = proxy.NewRules(rules, def); err != nil {
+		return nil, fmt.Errorf("site %s: access: %w", sc.URL, err)
+	}
+	s.identity = identityHeaders{
+		user: sc.IdentityHeaders.User, email: sc.IdentityHeaders.Email,
+		preferred: sc.IdentityHeaders.PreferredUsername, orgID: sc.IdentityHeaders.OrgID,
+		userID: sc.IdentityHeaders.UserID, name: sc.IdentityHeaders.Name,
+	}
+	s.scriptURL = sc.LightningOut.ScriptURL
+	if sc.LightningOut.Bootstrap == "sdk" {
+		s.scriptURL = sc.LightningOut.SDKURL
+	}
+	s.boot = s.bootConfig(cfg)
+	if s.bootJSON, err = json.Marshal(s.boot); err != nil {
+		return nil, err
+	}
+	perMin := sc.RateLimit.FrontdoorPerMinute
+	if perMin <= 0 {
+		perMin = 30
+	}
+	s.limiter = newLimiter(perMin, time.Minute)
+	if sc.Upstream.URL != "" {
+		if s.proxy, err = buildProxy(cfg, sc, s, d); err != nil {
+			return nil, fmt.Errorf("site %s: upstream: %w", sc.URL, err)
+		}
+	}
+	if s.relays, err = buildRelays(sc, s, d); err != nil {
+		return nil, fmt.Errorf("site %s: api_relay: %w", sc.URL, err)
+	}
+	return s, nil
+}
+
+func buildProxy(cfg *config.Config, sc config.Site, s *site, d *Deps) (*proxy.Proxy, error) {
+	up, err := url.Parse(sc.Upstream.URL)
+	if err != nil {
+		return nil, err
+	}
+	var tlsCfg *tls.Config
+	if up.Scheme == "https" {
+		tlsCfg = &tls.Config{ServerName: sc.Upstream.TLSServerName, InsecureSkipVerify: sc.Upstream.TLSInsecure, MinVersion: tls.VersionTLS12} //nolint:gosec // dev-only option, validated by config
+		if sc.Upstream.TLSCAFile != "" {
+			pem, err := os.ReadFile(sc.Upstream.TLSCAFile)
+			if err != nil {
+				return nil, err
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, errors.New("upstream.tls_ca_file holds no PEM certificate")
+			}
+			tlsCfg.RootCAs = pool
+		}
+	}
+	var trusted []netip.Prefix
+	for _, c := range cfg.TrustedProxies {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return nil, err
+		}
+		trusted = append(trusted, p)
+	}
+	strip := []string{}
+	for _, h := range []string{s.identity.user, s.identity.email, s.identity.preferred, s.identity.orgID, s.identity.userID, s.identity.name} {
+		if h != "" && h != "-" {
+			strip = append(strip, h)
+		}
+	}
+	opts := proxy.Options{
+		Site:                s.name,
+		Upstream:            up,
+		Timeout:             sc.Upstream.Timeout.D(),
+		DialTimeout:         sc.Upstream.DialTimeout.D(),
+		MaxIdleConnsPerHost: sc.Upstream.MaxIdleConnsPerHost,
+		TLSConfig:           tlsCfg,
+		StripCookies:        []string{s.cookieName},
+		StripCookiePrefixes: []string{s.flows.Prefix()},
+		StripHeaders:        strip,
+		TrustedProxies:      trusted,
+		ErrorHandler:        d.upstreamError,
+		Metrics:             d.ProxyMetrics,
+	}
+	if sc.Inject.Enabled {
+		opts.Inject = &proxy.InjectOptions{
+			Paths:     sc.Inject.Paths,
+			Tag:       launcherTag,
+			ExtendCSP: s.extendUpstreamCSP,
+			NewNonce:  trust.NewNonce,
+		}
+	}
+	return proxy.New(opts)
+}
+
+// launcherTag is the one tag injected into upstream pages.
+func launcherTag(nonce string) []byte {
+	return []byte(`<script nonce="` + nonce + `" src="/__lo/static/launcher.js" defer></script>`)
+}
+
+// extendUpstreamCSP lets the injected launcher run under the upstream's own CSP:
+// our nonce for the tag, the org for the LO library and its frames.
+func (s *site) extendUpstreamCSP(csp, nonce string) string {
+	csp = trust.ExtendCSP(csp, "script-src", "'nonce-"+nonce+"'", "'self'", s.orgOrigin)
+	csp = trust.ExtendCSP(csp, "frame-src", s.frameOrigins()...)
+	csp = trust.ExtendCSP(csp, "connect-src", "'self'")
+	return csp
+}
+
+// frameOrigins are the org origins the Lightning Out iframes come from.
+func (s *site) frameOrigins() []string {
+	out := []string{s.orgOrigin}
+	if u, err := url.Parse(s.orgOrigin); err == nil {
+		if name, ok := strings.CutSuffix(u.Hostname(), ".my.salesforce.com"); ok {
+			out = append(out, "https://"+name+".lightning.force.com")
+		}
+	}
+	if o := originOf(s.scriptURL); o != "" && o != s.orgOrigin {
+		out = append(out, o)
+	}
+	return out
+}
+
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// bootConfig is the JSON the bootstrap script reads (templates/embed.html and
+// GET /__lo/boot): nothing secret, everything the ACC needs.
+func (s *site) bootConfig(cfg *config.Config) map[string]any {
+	sc := s.cfg
+	mode := sc.LightningOut.Bootstrap
+	if mode == "" {
+		mode = "native"
+	}
+	var acc any
+	if !sc.ACC.Disabled {
+		rc := map[string]any{"mode": firstNonEmpty(sc.ACC.Mode, "floating")}
+		setIf(rc, "width", sc.ACC.Width)
+		setIf(rc, "height", sc.ACC.Height)
+		setBool(rc, "headerEnabled", sc.ACC.HeaderEnabled)
+		setBool(rc, "showHeaderIcon", sc.ACC.ShowHeaderIcon)
+		setBool(rc, "showAvatar", sc.ACC.ShowAvatar)
+		setIf(rc, "headerImageUrl", sc.ACC.HeaderImageURL)
+		setIf(rc, "headerImageAlt", sc.ACC.HeaderImageAlt)
+		setIf(rc, "agentAvatarUrl", sc.ACC.AgentAvatarURL)
+		setIf(rc, "agentAvatarAltText", sc.ACC.AgentAvatarAlt)
+		a := map[string]any{"agentId": sc.ACC.AgentID, "renderingConfig": rc}
+		setIf(a, "agentLabel", sc.ACC.AgentLabel)
+		if len(sc.ACC.StyleTokens) > 0 {
+			a["styleTokens"] = sc.ACC.StyleTokens
+		}
+		acc = a
+	}
+	remint := sc.LightningOut.RemintInterval.D()
+	if remint <= 0 {
+		remint = sc.Org.SessionTimeout.D() * 3 / 4
+	}
+	return map[string]any{
+		"mode":              mode,
+		"orgOrigin":         s.orgOrigin,
+		"scriptURL":         s.scriptURL,
+		"appId":             sc.LightningOut.AppID,
+		"components":        nonNil(sc.LightningOut.Components),
+		"acc":               acc,
+		"frontdoorEndpoint": "/__lo/frontdoor",
+		"sessionEndpoint":   "/__lo/session",
+		"loginURL":          "/__lo/login",
+		"autoStart":         sc.Signin.AutoStart,
+		"popup":             sc.Signin.Popup,
+		"remintIntervalMs":  remint.Milliseconds(),
+		"maxRetries":        5,
+		"containerId":       "lo-chat",
+		"gatewayOrigin":     s.origin,
+		"devMode":           cfg.Dev,
+	}
+}
+
+func nonNil(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
+}
+
+func setIf(m map[string]any, k, v string) {
+	if v != "" {
+		m[k] = v
+	}
+}
+
+func setBool(m map[string]any, k string, v *bool) {
+	if v != nil {
+		m[k] = *v
+	}
+}
