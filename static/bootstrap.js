@@ -1,0 +1,845 @@
+/*
+ * logateway bootstrap: signs the page into the org through a single-use frontdoor URL
+ * and mounts the Agentforce Conversation Client (or plain Lightning Out 2.0 components).
+ *
+ * Runs in two places:
+ *  - the gateway's embed page, which carries the boot config in
+ *    <script type="application/json" id="lo-boot">; this file starts itself there;
+ *  - any page through launcher.js, which loads this file and calls
+ *    window.logateway.start(boot, container, options).
+ *
+ * The pure helpers at the top are exported to Node for `node --test` (bootstrap.test.js);
+ * everything that touches the DOM lives below the export.
+ *
+ * Frontdoor URLs are secrets for their short life: they are never logged, never written
+ * to a URL or storage, and dropped as soon as they have been handed to Lightning Out.
+ */
+(function (global) {
+  'use strict';
+
+  var BACKOFF_BASE_MS = 1000;
+  var BACKOFF_CAP_MS = 30000;
+  var MIN_REMINT_MS = 10000;
+  var RETRY_AFTER_CAP_MS = 5 * 60 * 1000;
+  var DEFAULT_MAX_RETRIES = 5;
+  // A component that fails on every render would otherwise loop forever, because each
+  // successful re-login (lo.application.ready) resets the consecutive-failure counter.
+  var RECOVERY_WINDOW_MS = 5 * 60 * 1000;
+  var ACC_COMPONENT = 'runtime_copilot/accSdkWrapper';
+
+  var STATUS_TEXT = {
+    'signed-out': 'Sign in to chat',
+    connecting: 'Connecting\u2026',
+    ready: 'Connected',
+    reconnecting: 'Reconnecting\u2026',
+    failed: 'Could not connect'
+  };
+
+  // ---------------------------------------------------------------- pure helpers
+
+  // backoffDelay is the wait before retry number `failures` (1-based): 1s, 2s, 4s, … capped.
+  function backoffDelay(failures, baseMs, capMs) {
+    var base = baseMs === undefined ? BACKOFF_BASE_MS : baseMs;
+    var cap = capMs === undefined ? BACKOFF_CAP_MS : capMs;
+    if (!(failures >= 1)) return 0;
+    return Math.min(base * Math.pow(2, failures - 1), cap);
+  }
+
+  // nextStep decides what follows the `failures`-th consecutive failure: failures
+  // 1..maxRetries are retried after backoffDelay(failures); failure maxRetries+1 gives up.
+  function nextStep(failures, maxRetries) {
+    if (failures > maxRetries) return { giveUp: true, delayMs: 0 };
+    return { giveUp: false, delayMs: backoffDelay(failures) };
+  }
+
+  // recoveryBudgetExceeded reports whether more than `limit` recoveries started within
+  // the last windowMs (timestamps in ms, oldest first).
+  function recoveryBudgetExceeded(timestamps, nowMs, windowMs, limit) {
+    var n = 0;
+    for (var i = 0; i < timestamps.length; i++) {
+      if (nowMs - timestamps[i] < windowMs) n++;
+    }
+    return n > limit;
+  }
+
+  // parseRetryAfter turns a Retry-After header (delta-seconds or HTTP-date) into ms to
+  // wait, capped; null when absent or unreadable.
+  function parseRetryAfter(value, nowMs) {
+    if (value === null || value === undefined) return null;
+    var v = String(value).trim();
+    if (v === '') return null;
+    var ms;
+    if (/^\d+$/.test(v)) {
+      ms = parseInt(v, 10) * 1000;
+    } else {
+      var t = Date.parse(v);
+      if (isNaN(t)) return null;
+      ms = Math.max(0, t - nowMs);
+    }
+    return Math.min(ms, RETRY_AFTER_CAP_MS);
+  }
+
+  // classifyFrontdoorResponse maps an answer of the gateway's frontdoor endpoint to what
+  // the page does next. Only `ok` carries the URL.
+  function classifyFrontdoorResponse(status, body, retryAfter, nowMs) {
+    if (status === 200) {
+      if (body && typeof body.frontdoorUrl === 'string' && body.frontdoorUrl !== '') {
+        return { kind: 'ok', url: body.frontdoorUrl };
+      }
+      return { kind: 'error', reason: 'the frontdoor endpoint answered 200 without frontdoorUrl' };
+    }
+    if (status === 401) return { kind: 'signed-out' };
+    if (status === 429) {
+      var wait = parseRetryAfter(retryAfter, nowMs);
+      return { kind: 'rate-limited', waitMs: wait === null ? null : wait };
+    }
+    var code = body && typeof body.error === 'string' ? ' (' + body.error + ')' : '';
+    return { kind: 'error', reason: 'the frontdoor endpoint answered ' + status + code };
+  }
+
+  function isObject(v) {
+    return v !== null && typeof v === 'object' && !Array.isArray(v);
+  }
+
+  function bootError(msg) {
+    return new Error('logateway boot config: ' + msg);
+  }
+
+  // normalizeBoot validates the boot config and fills defaults. It throws an Error that
+  // names the offending field.
+  function normalizeBoot(raw) {
+    if (!isObject(raw)) throw bootError('want a JSON object, got ' + (raw === null ? 'null' : typeof raw));
+    var b = {};
+    b.mode = raw.mode === undefined || raw.mode === '' ? 'native' : raw.mode;
+    if (b.mode !== 'native' && b.mode !== 'sdk') {
+      throw bootError('mode must be "native" or "sdk", got ' + JSON.stringify(raw.mode));
+    }
+    function str(name, def) {
+      var v = raw[name];
+      if (v === undefined || v === null) return def;
+      if (typeof v !== 'string') throw bootError(name + ' must be a string, got ' + typeof v);
+      return v;
+    }
+    function bool(name) {
+      var v = raw[name];
+      if (v === undefined || v === null) return false;
+      if (typeof v !== 'boolean') throw bootError(name + ' must be true or false, got ' + JSON.stringify(v));
+      return v;
+    }
+    function nonNegInt(name, def) {
+      var v = raw[name];
+      if (v === undefined || v === null) return def;
+      if (typeof v !== 'number' || !isFinite(v) || v < 0 || Math.floor(v) !== v) {
+        throw bootError(name + ' must be a whole number >= 0, got ' + JSON.stringify(v));
+      }
+      return v;
+    }
+    b.orgOrigin = str('orgOrigin', '');
+    b.scriptURL = str('scriptURL', '');
+    b.appId = str('appId', '');
+    b.frontdoorEndpoint = str('frontdoorEndpoint', '/__lo/frontdoor') || '/__lo/frontdoor';
+    b.sessionEndpoint = str('sessionEndpoint', '/__lo/session') || '/__lo/session';
+    b.loginURL = str('loginURL', '/__lo/login') || '/__lo/login';
+    b.containerId = str('containerId', 'lo-container') || 'lo-container';
+    b.signedIn = bool('signedIn');
+    b.autoStart = bool('autoStart');
+    b.maxRetries = nonNegInt('maxRetries', DEFAULT_MAX_RETRIES);
+    b.remintIntervalMs = nonNegInt('remintIntervalMs', 0);
+    if (b.remintIntervalMs > 0 && b.remintIntervalMs < MIN_REMINT_MS) b.remintIntervalMs = MIN_REMINT_MS;
+
+    var comps = raw.components === undefined || raw.components === null ? [] : raw.components;
+    if (!Array.isArray(comps)) throw bootError('components must be a list of component names');
+    b.components = comps.map(function (c, i) {
+      if (typeof c !== 'string' || c.trim() === '') throw bootError('components[' + i + '] must be a non-empty string');
+      return c.trim();
+    });
+
+    if (raw.acc === undefined || raw.acc === null) {
+      b.acc = null;
+    } else {
+      if (!isObject(raw.acc)) throw bootError('acc must be an object or null');
+      if (typeof raw.acc.agentId !== 'string' || raw.acc.agentId === '') throw bootError('acc.agentId is required');
+      if (raw.acc.renderingConfig !== undefined && raw.acc.renderingConfig !== null && !isObject(raw.acc.renderingConfig)) {
+        throw bootError('acc.renderingConfig must be an object');
+      }
+      if (raw.acc.styleTokens !== undefined && raw.acc.styleTokens !== null && !isObject(raw.acc.styleTokens)) {
+        throw bootError('acc.styleTokens must be an object of strings');
+      }
+      b.acc = raw.acc;
+    }
+    if (b.mode === 'native' && b.acc === null && b.components.length === 0) {
+      throw bootError('nothing to render: set acc (the ACC) or components (plain Lightning Out components)');
+    }
+    if (b.mode === 'sdk' && b.acc === null) {
+      throw bootError('mode "sdk" needs acc: the ACC Web SDK only embeds the ACC');
+    }
+    if (b.signedIn && b.scriptURL === '') {
+      throw bootError('scriptURL is required (the Lightning Out script or the ACC SDK bundle)');
+    }
+    return b;
+  }
+
+  function parseBoot(text) {
+    var raw;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw bootError('not valid JSON (' + e.message + ')');
+    }
+    return normalizeBoot(raw);
+  }
+
+  function kebab(s) {
+    return s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();
+  }
+
+  // tagForComponent gives the element tag Lightning Out defines for a `components` entry:
+  // "c-my-comp" → itself; "c/myComp" → "c-my-comp"; "c/myComp as x-chat" → "x-chat".
+  function tagForComponent(name) {
+    var n = String(name).trim();
+    var alias = /^(.+?)\s+as\s+(\S+)$/.exec(n);
+    if (alias) return alias[2].toLowerCase();
+    var slash = n.indexOf('/');
+    if (slash > 0) return n.slice(0, slash) + '-' + kebab(n.slice(slash + 1));
+    return n.toLowerCase();
+  }
+
+  // componentsAttr is the `components` attribute of <lightning-out-application>.
+  function componentsAttr(boot) {
+    if (boot.acc) return ACC_COMPONENT;
+    return boot.components.join(',');
+  }
+
+  function componentTags(boot) {
+    if (boot.acc) return [tagForComponent(ACC_COMPONENT)];
+    return boot.components.map(tagForComponent);
+  }
+
+  // sizeValue turns a configured size into what the ACC takes: numbers stay numbers,
+  // "400" becomes 400 (px), CSS strings ("60vh", "400px") stay strings.
+  function sizeValue(v) {
+    if (typeof v === 'number') return v;
+    if (typeof v === 'string' && /^\d+(\.\d+)?$/.test(v.trim())) return Number(v.trim());
+    return v;
+  }
+
+  // cssSize is sizeValue for a CSS custom property.
+  function cssSize(v) {
+    var s = sizeValue(v);
+    if (typeof s === 'number') return s + 'px';
+    return typeof s === 'string' && s.trim() !== '' ? s.trim() : '';
+  }
+
+  function renderMode(acc) {
+    if (acc && isObject(acc.renderingConfig) && acc.renderingConfig.mode === 'inline') return 'inline';
+    return 'floating';
+  }
+
+  // accClientConfig is the agentforceClientConfig handed to the ACC (as the wrapper's
+  // `configuration` property in native mode, or to embedAgentforceClient in sdk mode).
+  function accClientConfig(acc) {
+    var out = { agentId: acc.agentId };
+    if (typeof acc.agentLabel === 'string' && acc.agentLabel !== '') out.agentLabel = acc.agentLabel;
+    var rc = {};
+    var src = isObject(acc.renderingConfig) ? acc.renderingConfig : {};
+    Object.keys(src).forEach(function (k) {
+      var v = src[k];
+      if (v === undefined || v === null || v === '') return;
+      rc[k] = k === 'width' || k === 'height' ? sizeValue(v) : v;
+    });
+    if (!rc.mode) rc.mode = 'floating';
+    out.renderingConfig = rc;
+    var tokens = {};
+    if (isObject(acc.styleTokens)) {
+      Object.keys(acc.styleTokens).forEach(function (k) {
+        var v = acc.styleTokens[k];
+        if (typeof v === 'string' && v !== '') tokens[k] = v;
+      });
+    }
+    if (Object.keys(tokens).length > 0) out.styleTokens = tokens;
+    return out;
+  }
+
+  function originOf(url) {
+    try {
+      return new URL(url).origin;
+    } catch (e) {
+      return '';
+    }
+  }
+
+  // resolveEndpoint makes a gateway path absolute against the gateway's base URL.
+  function resolveEndpoint(path, base) {
+    return new URL(path, base).href;
+  }
+
+  // credentialsFor: same-origin calls send cookies with 'same-origin'; a launcher on a
+  // trusted domain calls the gateway cross-origin and needs 'include'.
+  function credentialsFor(url, pageOrigin) {
+    return originOf(url) === pageOrigin ? 'same-origin' : 'include';
+  }
+
+  // rdFor is the post-sign-in target for the page at pageURL: a path when the page is on
+  // the gateway's origin, the full URL (checked by the gateway against trusted domains)
+  // otherwise.
+  function rdFor(pageURL, gatewayOrigin) {
+    var u = new URL(pageURL);
+    if (u.origin === gatewayOrigin) return u.pathname + u.search + u.hash;
+    return u.href;
+  }
+
+  // loginURLFor builds the sign-in URL: loginURL (absolute or a path on base) with rd
+  // set to the given target and popup=1 when the sign-in runs in a popup window.
+  function loginURLFor(loginURL, base, rd, popup) {
+    var u = new URL(loginURL, base);
+    if (rd) u.searchParams.set('rd', rd);
+    if (popup) u.searchParams.set('popup', '1');
+    else u.searchParams.delete('popup');
+    return u.href;
+  }
+
+  // isSigninMessage checks a postMessage from the sign-in popup.
+  function isSigninMessage(origin, data, gatewayOrigin) {
+    return origin === gatewayOrigin && isObject(data) && data.type === 'logateway.signin' && typeof data.ok === 'boolean';
+  }
+
+  var helpers = {
+    BACKOFF_BASE_MS: BACKOFF_BASE_MS,
+    BACKOFF_CAP_MS: BACKOFF_CAP_MS,
+    MIN_REMINT_MS: MIN_REMINT_MS,
+    DEFAULT_MAX_RETRIES: DEFAULT_MAX_RETRIES,
+    ACC_COMPONENT: ACC_COMPONENT,
+    STATUS_TEXT: STATUS_TEXT,
+    backoffDelay: backoffDelay,
+    nextStep: nextStep,
+    recoveryBudgetExceeded: recoveryBudgetExceeded,
+    parseRetryAfter: parseRetryAfter,
+    classifyFrontdoorResponse: classifyFrontdoorResponse,
+    normalizeBoot: normalizeBoot,
+    parseBoot: parseBoot,
+    tagForComponent: tagForComponent,
+    componentsAttr: componentsAttr,
+    componentTags: componentTags,
+    sizeValue: sizeValue,
+    cssSize: cssSize,
+    renderMode: renderMode,
+    accClientConfig: accClientConfig,
+    originOf: originOf,
+    resolveEndpoint: resolveEndpoint,
+    credentialsFor: credentialsFor,
+    rdFor: rdFor,
+    loginURLFor: loginURLFor,
+    isSigninMessage: isSigninMessage
+  };
+
+  if (typeof module !== 'undefined' && module.exports) {
+    module.exports = helpers;
+    return;
+  }
+
+  // ---------------------------------------------------------------- browser part
+
+  var doc = global.document;
+  if (global.logateway && global.logateway.start) return; // loaded twice: keep the first copy
+  // The nonce is only readable while this script runs (currentScript is null later).
+  var scriptNonce = doc.currentScript ? doc.currentScript.nonce || '' : '';
+
+  function warn(msg) {
+    // Fixed messages only: an error object from Lightning Out may quote the frontdoor URL.
+    if (global.console && global.console.warn) global.console.warn('logateway: ' + msg);
+  }
+
+  // ---- one library per page
+
+  var libraryPromise = null;
+
+  function libraryPresent(boot) {
+    if (boot.mode === 'sdk') return typeof global.embedAgentforceClient === 'function';
+    return !!(global.customElements && global.customElements.get('lightning-out-application'));
+  }
+
+  // ensureLibrary loads the LO script (native) or the SDK bundle (sdk) once per page. The
+  // SDK bundles its own Lightning Out, so a page never gets both (reference 3.1, 4.1).
+  function ensureLibrary(boot, nonce) {
+    if (libraryPresent(boot)) return Promise.resolve();
+    if (libraryPromise) return libraryPromise;
+    libraryPromise = new Promise(function (resolve, reject) {
+      var s = doc.createElement('script');
+      s.src = boot.scriptURL;
+      s.async = true;
+      if (nonce) s.nonce = nonce;
+      s.setAttribute('data-lo-library', boot.mode);
+      s.addEventListener('load', function () {
+        if (libraryPresent(boot)) resolve();
+        else reject(new Error('library loaded but did not define ' + (boot.mode === 'sdk' ? 'embedAgentforceClient' : 'lightning-out-application')));
+      });
+      s.addEventListener('error', function () {
+        // Remove the failed element so a retry inserts a fresh one (still one library).
+        if (s.parentNode) s.parentNode.removeChild(s);
+        reject(new Error('library failed to load'));
+      });
+      (doc.head || doc.documentElement).appendChild(s);
+    });
+    libraryPromise.catch(function () {
+      libraryPromise = null;
+    });
+    return libraryPromise;
+  }
+
+  // ---- UI elements: found in the page (embed template) or created (launcher)
+
+  function findOrCreate(id, tag, parent, setup) {
+    var el = doc.getElementById(id);
+    if (el) return el;
+    el = doc.createElement(tag);
+    el.id = id;
+    if (setup) setup(el);
+    parent.appendChild(el);
+    return el;
+  }
+
+  function buildUI(uiRoot, opts) {
+    var ui = {};
+    ui.status = findOrCreate('lo-status', 'p', uiRoot, function (el) {
+      el.className = 'lo-status';
+      el.setAttribute('role', 'status');
+      el.setAttribute('aria-live', 'polite');
+    });
+    ui.signin = findOrCreate('lo-signin', 'a', uiRoot, function (el) {
+      el.className = 'lo-btn';
+      el.textContent = opts.floating ? 'Chat \u2014 sign in' : 'Sign in to chat';
+      el.hidden = true;
+    });
+    ui.failure = findOrCreate('lo-failure', 'div', uiRoot, function (el) {
+      el.className = 'lo-notice lo-notice--error';
+      el.setAttribute('role', 'alert');
+      el.hidden = true;
+      var p = doc.createElement('p');
+      p.id = 'lo-failure-message';
+      el.appendChild(p);
+      var b = doc.createElement('button');
+      b.type = 'button';
+      b.id = 'lo-retry';
+      b.className = 'lo-btn lo-btn--small';
+      b.textContent = 'Try again';
+      el.appendChild(b);
+    });
+    ui.failureMessage = doc.getElementById('lo-failure-message') || ui.failure;
+    ui.retry = doc.getElementById('lo-retry');
+    return ui;
+  }
+
+  // ---- popup sign-in (launcher with data-popup="true")
+
+  function popupSignIn(url, gatewayOrigin) {
+    return new Promise(function (resolve) {
+      var w = global.open(url, 'logateway-signin', 'popup=yes,width=520,height=680');
+      if (!w) {
+        resolve(null); // blocked: the caller navigates instead
+        return;
+      }
+      var done = false;
+      function finish(v) {
+        if (done) return;
+        done = true;
+        global.removeEventListener('message', onMessage);
+        clearInterval(poll);
+        resolve(v);
+      }
+      function onMessage(ev) {
+        if (ev.source !== w) return;
+        if (!isSigninMessage(ev.origin, ev.data, gatewayOrigin)) return;
+        finish(ev.data.ok);
+      }
+      global.addEventListener('message', onMessage);
+      // The visitor may close the popup without finishing.
+      var poll = setInterval(function () {
+        if (w.closed) finish(false);
+      }, 500);
+    });
+  }
+
+  // ---- the controller
+
+  function start(rawBoot, container, options) {
+    var opts = options || {};
+    var boot = normalizeBoot(rawBoot);
+    var pageOrigin = global.location.origin;
+    var base = opts.gatewayOrigin ? opts.gatewayOrigin + '/' : global.location.href;
+    var nonce = opts.nonce || scriptNonce;
+    var frontdoorURL = resolveEndpoint(boot.frontdoorEndpoint, base);
+    var creds = credentialsFor(frontdoorURL, pageOrigin);
+    var ui = buildUI(opts.uiRoot || container.parentNode || doc.body, opts);
+    var loginHref = opts.loginURL || resolveEndpoint(boot.loginURL, base);
+
+    var st = {
+      state: '',
+      failures: 0,
+      recoveries: [],
+      timer: null,
+      remintTimer: null,
+      inflight: false,
+      stopped: false,
+      mounted: false,
+      everReady: false,
+      app: null,
+      comps: [],
+      listeners: []
+    };
+
+    var mode = boot.acc ? renderMode(boot.acc) : 'components';
+    container.classList.add('acc-container', 'acc-mode-' + mode);
+    if (boot.acc && isObject(boot.acc.renderingConfig)) {
+      // CSSOM writes are allowed under style-src without 'unsafe-inline'.
+      var w = cssSize(boot.acc.renderingConfig.width);
+      var h = cssSize(boot.acc.renderingConfig.height);
+      if (w) container.style.setProperty('--acc-width', w);
+      if (h) container.style.setProperty('--acc-height', h);
+    }
+
+    function setState(s, message) {
+      st.state = s;
+      ui.status.setAttribute('data-state', s);
+      ui.status.textContent = STATUS_TEXT[s];
+      ui.signin.hidden = s !== 'signed-out';
+      ui.failure.hidden = s !== 'failed';
+      if (s === 'failed') ui.failureMessage.textContent = message || 'The chat could not connect.';
+      if (opts.uiRoot) opts.uiRoot.setAttribute('data-state', s);
+      container.setAttribute('aria-busy', s === 'connecting' || s === 'reconnecting' ? 'true' : 'false');
+      if (typeof opts.onState === 'function') opts.onState(s);
+    }
+
+    function clearTimers() {
+      if (st.timer) clearTimeout(st.timer);
+      if (st.remintTimer) clearTimeout(st.remintTimer);
+      st.timer = null;
+      st.remintTimer = null;
+    }
+
+    function listen(el, type, fn, capture) {
+      el.addEventListener(type, fn, !!capture);
+      st.listeners.push([el, type, fn, !!capture]);
+    }
+
+    function schedule(ms) {
+      if (st.timer) clearTimeout(st.timer);
+      st.timer = setTimeout(function () {
+        st.timer = null;
+        attempt();
+      }, ms);
+    }
+
+    function armRemint() {
+      if (st.remintTimer) clearTimeout(st.remintTimer);
+      st.remintTimer = null;
+      if (boot.remintIntervalMs > 0) {
+        st.remintTimer = setTimeout(function () {
+          st.remintTimer = null;
+          attempt();
+        }, boot.remintIntervalMs);
+      }
+    }
+
+    function giveUp(message) {
+      clearTimers();
+      setState('failed', message);
+    }
+
+    // failure counts one consecutive failure and retries with backoff, or gives up.
+    function failure(minWaitMs) {
+      if (st.stopped) return;
+      st.failures++;
+      var step = nextStep(st.failures, boot.maxRetries);
+      if (step.giveUp) {
+        giveUp('The chat could not connect after ' + st.failures + ' attempts.');
+        return;
+      }
+      var now = Date.now();
+      st.recoveries.push(now);
+      st.recoveries = st.recoveries.filter(function (t) {
+        return now - t < RECOVERY_WINDOW_MS;
+      });
+      if (recoveryBudgetExceeded(st.recoveries, now, RECOVERY_WINDOW_MS, 2 * (boot.maxRetries + 1))) {
+        giveUp('The chat keeps failing; it stopped reconnecting to spare your connection.');
+        return;
+      }
+      setState(st.everReady ? 'reconnecting' : 'connecting');
+      schedule(Math.max(step.delayMs, minWaitMs || 0));
+    }
+
+    function signedOut() {
+      clearTimers();
+      if (st.app) {
+        // The gateway session is gone: end the Salesforce UI session too.
+        try {
+          st.app.setAttribute('frontdoor-url', '');
+        } catch (e) {
+          /* nothing to log */
+        }
+      }
+      setState('signed-out');
+    }
+
+    function onReady(ev) {
+      if (!isOurs(ev.target, true) || st.stopped || st.state === 'signed-out') return;
+      st.failures = 0;
+      st.everReady = true;
+      setState('ready');
+      armRemint();
+    }
+
+    function onError(ev) {
+      if (!isOurs(ev.target, ev.type.indexOf('lo.application.') === 0) || st.stopped) return;
+      if (st.state === 'signed-out' || st.state === 'failed') return;
+      // One broken session often reports on the application and the component: a retry
+      // already pending or running covers both.
+      if (st.inflight || st.timer) return;
+      if (st.remintTimer) clearTimeout(st.remintTimer);
+      st.remintTimer = null;
+      failure(0);
+    }
+
+    function isOurs(target, isApp) {
+      if (!target) return false;
+      if (isApp) {
+        if (st.app) return target === st.app;
+        // sdk mode before embedAgentforceClient returned: the app is in our container.
+        return container.contains(target);
+      }
+      return st.comps.indexOf(target) >= 0 || container.contains(target);
+    }
+
+    function watch(app, comps) {
+      listen(app, 'lo.application.ready', onReady);
+      listen(app, 'lo.application.error', onError);
+      comps.forEach(function (c) {
+        listen(c, 'lo.component.error', onError);
+      });
+    }
+
+    async function mint() {
+      var res;
+      try {
+        res = await global.fetch(frontdoorURL, {
+          method: 'POST',
+          headers: { 'X-LO-CSRF': '1', Accept: 'application/json' },
+          credentials: creds,
+          cache: 'no-store',
+          referrerPolicy: 'no-referrer'
+        });
+      } catch (e) {
+        return { kind: 'error', reason: 'network error calling the frontdoor endpoint' };
+      }
+      var body = null;
+      try {
+        body = await res.json();
+      } catch (e) {
+        body = null;
+      }
+      return classifyFrontdoorResponse(res.status, body, res.headers.get('Retry-After'), Date.now());
+    }
+
+    function mountNative(url) {
+      var app = doc.createElement('lightning-out-application');
+      app.setAttribute('components', componentsAttr(boot));
+      app.setAttribute('data-lo', boot.acc ? 'acc' : 'components');
+      if (boot.appId) app.setAttribute('app-id', boot.appId);
+      var comps = componentTags(boot).map(function (tag) {
+        var el = doc.createElement(tag);
+        if (boot.acc) {
+          el.className = 'acc-frame';
+          // A property, not an attribute: Lightning Out mirrors own properties into the LWC.
+          el.configuration = accClientConfig(boot.acc);
+          listen(el, 'accminimize', function () {
+            container.classList.add('acc-minimized');
+            container.classList.remove('acc-maximized');
+          });
+          listen(el, 'accmaximize', function () {
+            container.classList.add('acc-maximized');
+            container.classList.remove('acc-minimized');
+          });
+        }
+        return el;
+      });
+      st.app = app;
+      st.comps = comps;
+      watch(app, comps);
+      container.appendChild(app);
+      comps.forEach(function (c) {
+        container.appendChild(c);
+      });
+      app.setAttribute('frontdoor-url', url);
+    }
+
+    async function mountSDK(url) {
+      // Until embedAgentforceClient hands back loApp, catch the non-bubbling lo.* events
+      // in the capture phase so an early ready/error is not missed.
+      var early = [];
+      function capture(ev) {
+        if (!st.app) early.push(ev);
+      }
+      var types = ['lo.application.ready', 'lo.application.error', 'lo.component.error'];
+      types.forEach(function (t) {
+        doc.addEventListener(t, capture, true);
+      });
+      var res;
+      try {
+        res = await global.embedAgentforceClient({
+          container: container,
+          frontdoorUrl: url,
+          appId: boot.appId || undefined,
+          agentforceClientConfig: accClientConfig(boot.acc)
+        });
+      } finally {
+        types.forEach(function (t) {
+          doc.removeEventListener(t, capture, true);
+        });
+      }
+      var app = (res && res.loApp) || container.querySelector('lightning-out-application');
+      if (!app) throw new Error('embedAgentforceClient returned no Lightning Out application');
+      var comp = (res && res.chatClientComponent) || container.querySelector('.acc-frame');
+      st.app = app;
+      st.comps = comp ? [comp] : [];
+      watch(app, st.comps);
+      early.forEach(function (ev) {
+        if (ev.type === 'lo.application.ready') onReady(ev);
+        else onError(ev);
+      });
+    }
+
+    // attempt gets a fresh frontdoor URL and hands it to Lightning Out (mounting first if
+    // needed). Every path out of it either waits for an lo.* event, schedules a retry,
+    // or shows a final state.
+    async function attempt() {
+      if (st.stopped || st.inflight) return;
+      st.inflight = true;
+      try {
+        var lib = ensureLibrary(boot, nonce);
+        lib.catch(function () {}); // handled below; avoid an unhandled rejection meanwhile
+        var r = await mint();
+        if (st.stopped) return;
+        if (r.kind === 'signed-out') {
+          signedOut();
+          return;
+        }
+        if (r.kind === 'rate-limited') {
+          failure(r.waitMs === null ? 0 : r.waitMs);
+          return;
+        }
+        if (r.kind === 'error') {
+          warn(r.reason);
+          failure(0);
+          return;
+        }
+        try {
+          await lib;
+        } catch (e) {
+          warn('could not load ' + (boot.mode === 'sdk' ? 'the ACC SDK bundle' : 'the Lightning Out script') + ': ' + e.message);
+          failure(0);
+          return;
+        }
+        if (st.stopped) return;
+        try {
+          if (!st.mounted) {
+            st.mounted = true;
+            if (boot.mode === 'sdk') await mountSDK(r.url);
+            else mountNative(r.url);
+          } else {
+            st.app.setAttribute('frontdoor-url', r.url);
+          }
+        } catch (e) {
+          warn('Lightning Out refused the frontdoor URL or the mount failed');
+          if (boot.mode === 'sdk' && !st.app) {
+            st.mounted = false;
+            container.textContent = '';
+          }
+          failure(0);
+        }
+        r = null; // drop the single-use URL
+      } finally {
+        st.inflight = false;
+      }
+    }
+
+    function retryNow() {
+      if (st.stopped) return;
+      clearTimers();
+      st.failures = 0;
+      st.recoveries = [];
+      setState(st.everReady ? 'reconnecting' : 'connecting');
+      attempt();
+    }
+
+    function onSigninClick(ev) {
+      if (!opts.popup) return; // plain link: the browser navigates to the sign-in URL
+      ev.preventDefault();
+      var popupURL = loginURLFor(loginHref, base, '', true);
+      popupSignIn(popupURL, opts.gatewayOrigin || pageOrigin).then(function (ok) {
+        if (ok === null) {
+          global.location.assign(loginHref);
+          return;
+        }
+        if (ok && typeof opts.onSignedIn === 'function') opts.onSignedIn();
+      });
+    }
+
+    function stop() {
+      st.stopped = true;
+      clearTimers();
+      st.listeners.forEach(function (l) {
+        l[0].removeEventListener(l[1], l[2], l[3]);
+      });
+      st.listeners = [];
+    }
+
+    ui.signin.setAttribute('href', loginHref);
+    listen(ui.signin, 'click', onSigninClick);
+    if (ui.retry) listen(ui.retry, 'click', retryNow);
+
+    if (!boot.signedIn) {
+      setState('signed-out');
+      if (boot.autoStart && !opts.floating) global.location.assign(loginHref);
+    } else {
+      setState('connecting');
+      attempt();
+    }
+
+    return {
+      stop: stop,
+      retry: retryNow,
+      state: function () {
+        return st.state;
+      }
+    };
+  }
+
+  global.logateway = { start: start, helpers: helpers };
+
+  // Self-start on the embed page.
+  function autostart() {
+    var el = doc.getElementById('lo-boot');
+    if (!el) return;
+    var status = doc.getElementById('lo-status');
+    try {
+      var boot = parseBoot(el.textContent);
+      var container = doc.getElementById(boot.containerId);
+      if (!container) throw new Error('no element with id "' + boot.containerId + '" (boot containerId)');
+      global.logateway.controller = start(boot, container, {});
+    } catch (e) {
+      if (global.console) global.console.error(e.message);
+      if (status) {
+        status.setAttribute('data-state', 'failed');
+        status.textContent = STATUS_TEXT.failed;
+      }
+      var failureBox = doc.getElementById('lo-failure');
+      var msg = doc.getElementById('lo-failure-message');
+      if (msg) msg.textContent = 'This page is not configured correctly. The site administrator can find the reason in the browser console.';
+      if (failureBox) failureBox.hidden = false;
+      var retry = doc.getElementById('lo-retry');
+      if (retry) retry.hidden = true; // a broken config does not heal by retrying
+    }
+  }
+
+  if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', autostart);
+  else autostart();
+})(typeof window !== 'undefined' ? window : this);

@@ -1,0 +1,233 @@
+// Tests of the pure helpers in bootstrap.js, launcher.js and callback-popup.js.
+// Run: node --test static/   (Node 20, no npm packages). Go runs it too (static_test.go).
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const b = require('./bootstrap.js');
+const launcher = require('./launcher.js');
+const popup = require('./callback-popup.js');
+
+const validBoot = () => ({
+  mode: 'native',
+  orgOrigin: 'https://acme.my.salesforce.com',
+  scriptURL: 'https://acme.my.salesforce.com/lightning/lightning.out.latest/index.iife.prod.js',
+  appId: '1UsXX0000000001AAA',
+  components: [],
+  acc: {
+    agentId: '0XxXX0000000001AAA',
+    agentLabel: 'Helper',
+    renderingConfig: { mode: 'inline', width: '400', height: '70vh', headerEnabled: true },
+    styleTokens: { headerBlockBackground: '#0b5cab' }
+  },
+  frontdoorEndpoint: '/__lo/frontdoor',
+  sessionEndpoint: '/__lo/session',
+  loginURL: '/__lo/login?rd=%2Fchat',
+  signedIn: true,
+  autoStart: false,
+  remintIntervalMs: 900000,
+  maxRetries: 3,
+  containerId: 'lo-container'
+});
+
+test('backoff doubles from one second and stops at the cap', () => {
+  const got = [1, 2, 3, 4, 5, 6, 7].map((n) => b.backoffDelay(n));
+  assert.deepEqual(got, [1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+  assert.equal(b.backoffDelay(0), 0, 'no failure means no wait');
+  assert.equal(b.backoffDelay(2000), 30000, 'huge failure counts stay at the cap');
+  assert.equal(b.backoffDelay(3, 100, 250), 250, 'base and cap are parameters');
+});
+
+test('nextStep retries maxRetries times and gives up on the next failure', () => {
+  assert.deepEqual(b.nextStep(1, 3), { giveUp: false, delayMs: 1000 });
+  assert.deepEqual(b.nextStep(3, 3), { giveUp: false, delayMs: 4000 });
+  assert.equal(b.nextStep(4, 3).giveUp, true);
+  assert.equal(b.nextStep(1, 0).giveUp, true, 'maxRetries 0 gives up at once');
+});
+
+test('the recovery budget counts only recoveries inside the window', () => {
+  const now = 1_000_000;
+  assert.equal(b.recoveryBudgetExceeded([now - 10, now - 5, now], now, 1000, 2), true);
+  assert.equal(b.recoveryBudgetExceeded([now - 5000, now - 5, now], now, 1000, 2), false);
+});
+
+test('Retry-After is read as seconds or as an HTTP date, capped, else null', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  assert.equal(b.parseRetryAfter('7', now), 7000);
+  assert.equal(b.parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now), 30000);
+  assert.equal(b.parseRetryAfter('Wed, 31 Dec 2025 23:00:00 GMT', now), 0, 'a past date means now');
+  assert.equal(b.parseRetryAfter('99999', now), 300000, 'capped at five minutes');
+  assert.equal(b.parseRetryAfter(null, now), null);
+  assert.equal(b.parseRetryAfter('soon', now), null);
+  assert.equal(b.parseRetryAfter('', now), null);
+});
+
+test('frontdoor answers are classified; only ok carries the URL', () => {
+  const now = 0;
+  assert.deepEqual(b.classifyFrontdoorResponse(200, { frontdoorUrl: 'https://x/secur/frontdoor.jsp?otp=1' }, null, now), {
+    kind: 'ok',
+    url: 'https://x/secur/frontdoor.jsp?otp=1'
+  });
+  assert.equal(b.classifyFrontdoorResponse(200, {}, null, now).kind, 'error');
+  assert.equal(b.classifyFrontdoorResponse(200, null, null, now).kind, 'error');
+  assert.deepEqual(b.classifyFrontdoorResponse(401, { error: 'AUTHENTICATION_FAILED' }, null, now), { kind: 'signed-out' });
+  assert.deepEqual(b.classifyFrontdoorResponse(429, null, '3', now), { kind: 'rate-limited', waitMs: 3000 });
+  assert.deepEqual(b.classifyFrontdoorResponse(429, null, null, now), { kind: 'rate-limited', waitMs: null });
+  const bad = b.classifyFrontdoorResponse(502, { error: 'FRONTDOOR_FAILED' }, null, now);
+  assert.equal(bad.kind, 'error');
+  assert.match(bad.reason, /502 \(FRONTDOOR_FAILED\)/);
+  assert.equal(b.classifyFrontdoorResponse(403, null, null, now).kind, 'error', '403 (CSRF) is a failure, not a sign-out');
+});
+
+test('a full boot config parses and keeps its values', () => {
+  const got = b.parseBoot(JSON.stringify(validBoot()));
+  assert.equal(got.mode, 'native');
+  assert.equal(got.maxRetries, 3);
+  assert.equal(got.remintIntervalMs, 900000);
+  assert.equal(got.acc.agentId, '0XxXX0000000001AAA');
+  assert.equal(got.containerId, 'lo-container');
+});
+
+test('a minimal signed-out boot config gets the defaults', () => {
+  const got = b.normalizeBoot({ components: ['c-my-comp'] });
+  assert.equal(got.mode, 'native');
+  assert.equal(got.frontdoorEndpoint, '/__lo/frontdoor');
+  assert.equal(got.sessionEndpoint, '/__lo/session');
+  assert.equal(got.loginURL, '/__lo/login');
+  assert.equal(got.containerId, 'lo-container');
+  assert.equal(got.maxRetries, b.DEFAULT_MAX_RETRIES);
+  assert.equal(got.remintIntervalMs, 0, 'no proactive re-mint unless asked');
+  assert.equal(got.signedIn, false);
+  assert.equal(got.acc, null);
+});
+
+test('a very short re-mint interval is raised to the floor', () => {
+  const got = b.normalizeBoot({ ...validBoot(), remintIntervalMs: 50 });
+  assert.equal(got.remintIntervalMs, b.MIN_REMINT_MS);
+});
+
+test('bad boot configs are refused with the field named', () => {
+  const cases = [
+    ['not JSON', '{', /not valid JSON/],
+    ['an array', '[]', /want a JSON object/],
+    ['an unknown mode', JSON.stringify({ ...validBoot(), mode: 'iframe' }), /mode must be "native" or "sdk"/],
+    ['a string maxRetries', JSON.stringify({ ...validBoot(), maxRetries: '3' }), /maxRetries must be a whole number/],
+    ['a negative re-mint interval', JSON.stringify({ ...validBoot(), remintIntervalMs: -1 }), /remintIntervalMs/],
+    ['an ACC without agent id', JSON.stringify({ ...validBoot(), acc: { agentLabel: 'x' } }), /acc.agentId is required/],
+    ['nothing to render', JSON.stringify({ ...validBoot(), acc: null, components: [] }), /nothing to render/],
+    ['sdk mode without ACC', JSON.stringify({ ...validBoot(), mode: 'sdk', acc: null, components: ['c-x'] }), /needs acc/],
+    ['signed in without a script', JSON.stringify({ ...validBoot(), scriptURL: '' }), /scriptURL is required/],
+    ['a non-string component', JSON.stringify({ ...validBoot(), acc: null, components: [3] }), /components\[0\]/],
+    ['a string signedIn', JSON.stringify({ ...validBoot(), signedIn: 'yes' }), /signedIn must be true or false/]
+  ];
+  for (const [name, text, re] of cases) {
+    assert.throws(() => b.parseBoot(text), re, name);
+  }
+});
+
+test('component names map to the tags Lightning Out defines', () => {
+  assert.equal(b.tagForComponent('c-my-comp'), 'c-my-comp');
+  assert.equal(b.tagForComponent('c/myComp'), 'c-my-comp');
+  assert.equal(b.tagForComponent('runtime_copilot/accSdkWrapper'), 'runtime_copilot-acc-sdk-wrapper');
+  assert.equal(b.tagForComponent('c/myComp as x-chat'), 'x-chat');
+  assert.equal(b.tagForComponent('c/myHTMLView'), 'c-my-html-view');
+});
+
+test('the ACC gets the wrapper component; plain mode lists its components', () => {
+  const acc = b.normalizeBoot(validBoot());
+  assert.equal(b.componentsAttr(acc), 'runtime_copilot/accSdkWrapper');
+  assert.deepEqual(b.componentTags(acc), ['runtime_copilot-acc-sdk-wrapper']);
+  const plain = b.normalizeBoot({ ...validBoot(), acc: null, components: ['c-a', 'c/bCd'] });
+  assert.equal(b.componentsAttr(plain), 'c-a,c/bCd');
+  assert.deepEqual(b.componentTags(plain), ['c-a', 'c-b-cd']);
+});
+
+test('the client config carries agent, rendering config and string style tokens only', () => {
+  const got = b.accClientConfig({
+    agentId: '0Xx1',
+    agentLabel: 'Helper',
+    renderingConfig: { mode: 'inline', width: '400', height: '70vh', headerEnabled: false, headerImageUrl: '' },
+    styleTokens: { a: '#fff', b: 3, c: '' }
+  });
+  assert.deepEqual(got, {
+    agentId: '0Xx1',
+    agentLabel: 'Helper',
+    renderingConfig: { mode: 'inline', width: 400, height: '70vh', headerEnabled: false },
+    styleTokens: { a: '#fff' }
+  });
+  assert.deepEqual(b.accClientConfig({ agentId: '0Xx1' }), { agentId: '0Xx1', renderingConfig: { mode: 'floating' } }, 'floating by default');
+});
+
+test('sizes become numbers for the ACC and px for CSS', () => {
+  assert.equal(b.sizeValue('400'), 400);
+  assert.equal(b.sizeValue(320), 320);
+  assert.equal(b.sizeValue('50%'), '50%');
+  assert.equal(b.cssSize('400'), '400px');
+  assert.equal(b.cssSize('60vh'), '60vh');
+  assert.equal(b.cssSize(undefined), '');
+  assert.equal(b.renderMode({ renderingConfig: { mode: 'inline' } }), 'inline');
+  assert.equal(b.renderMode({}), 'floating');
+});
+
+test('URLs: endpoints resolve on the gateway, credentials follow the origin', () => {
+  assert.equal(b.resolveEndpoint('/__lo/frontdoor', 'https://gw.example.com/'), 'https://gw.example.com/__lo/frontdoor');
+  assert.equal(b.resolveEndpoint('/__lo/frontdoor', 'https://site.example.com/chat?x=1'), 'https://site.example.com/__lo/frontdoor');
+  assert.equal(b.credentialsFor('https://gw.example.com/__lo/frontdoor', 'https://gw.example.com'), 'same-origin');
+  assert.equal(b.credentialsFor('https://gw.example.com/__lo/frontdoor', 'https://shop.example.org'), 'include');
+});
+
+test('rd is a path on the gateway origin and a full URL elsewhere', () => {
+  assert.equal(b.rdFor('https://gw.example.com/docs/a?b=1#c', 'https://gw.example.com'), '/docs/a?b=1#c');
+  assert.equal(b.rdFor('https://shop.example.org/cart', 'https://gw.example.com'), 'https://shop.example.org/cart');
+});
+
+test('login URLs carry rd and popup=1 only for the popup', () => {
+  const base = 'https://gw.example.com/';
+  assert.equal(b.loginURLFor('/__lo/login', base, '/docs?a=1&b=2', false), 'https://gw.example.com/__lo/login?rd=%2Fdocs%3Fa%3D1%26b%3D2');
+  assert.equal(b.loginURLFor('/__lo/login?rd=%2Fold', base, '/new', true), 'https://gw.example.com/__lo/login?rd=%2Fnew&popup=1');
+  assert.equal(b.loginURLFor('/__lo/login?rd=%2Fkeep', base, '', true), 'https://gw.example.com/__lo/login?rd=%2Fkeep&popup=1', 'empty rd keeps the server one');
+  assert.equal(b.loginURLFor('https://gw.example.com/__lo/login?popup=1', base, '/x', false), 'https://gw.example.com/__lo/login?rd=%2Fx');
+});
+
+test('only a well-formed sign-in message from the gateway origin is accepted', () => {
+  const gw = 'https://gw.example.com';
+  assert.equal(b.isSigninMessage(gw, { type: 'logateway.signin', ok: true }, gw), true);
+  assert.equal(b.isSigninMessage('https://evil.example', { type: 'logateway.signin', ok: true }, gw), false);
+  assert.equal(b.isSigninMessage(gw, { type: 'other', ok: true }, gw), false);
+  assert.equal(b.isSigninMessage(gw, { type: 'logateway.signin', ok: 'true' }, gw), false);
+  assert.equal(b.isSigninMessage(gw, 'logateway.signin', gw), false);
+});
+
+test('launcher: settings come from the tag, the session decides who is signed in', () => {
+  assert.deepEqual(launcher.launcherSettings('https://gw.example.com/__lo/static/launcher.js?v=1', { popup: 'true' }), {
+    gatewayOrigin: 'https://gw.example.com',
+    popup: true,
+    containerId: ''
+  });
+  assert.equal(launcher.launcherSettings('https://gw.example.com/l.js', { popup: 'yes' }).popup, false, 'only "true" turns the popup on');
+  assert.equal(launcher.sessionSignedIn(200, { signedIn: true, displayName: 'Ada' }), true);
+  assert.equal(launcher.sessionSignedIn(200, { signedIn: false }), false);
+  assert.equal(launcher.sessionSignedIn(200, { displayName: 'Ada' }), true);
+  assert.equal(launcher.sessionSignedIn(401, { signedIn: true }), false);
+  assert.equal(launcher.sessionSignedIn(200, null), false);
+});
+
+test('launcher: gateway paths in the boot config become gateway URLs', () => {
+  const got = launcher.absolutize({ frontdoorEndpoint: '/__lo/frontdoor', loginURL: '/__lo/login', sessionEndpoint: '', mode: 'native' }, 'https://gw.example.com');
+  assert.equal(got.frontdoorEndpoint, 'https://gw.example.com/__lo/frontdoor');
+  assert.equal(got.loginURL, 'https://gw.example.com/__lo/login');
+  assert.equal(got.sessionEndpoint, '');
+  assert.equal(got.mode, 'native');
+});
+
+test('callback popup: the message is strict and the target origin is exact', () => {
+  assert.deepEqual(popup.signinMessage(true), { type: 'logateway.signin', ok: true });
+  assert.deepEqual(popup.signinMessage('yes'), { type: 'logateway.signin', ok: false });
+  assert.equal(popup.targetOrigin('https://shop.example.org'), 'https://shop.example.org');
+  assert.equal(popup.targetOrigin('http://localhost:8080'), 'http://localhost:8080');
+  assert.equal(popup.targetOrigin('*'), '');
+  assert.equal(popup.targetOrigin('https://shop.example.org/path'), '', 'a URL with a path is not an origin');
+  assert.equal(popup.targetOrigin('javascript:alert(1)'), '');
+  assert.equal(popup.targetOrigin(''), '');
+  assert.equal(popup.targetOrigin(undefined), '');
+});
