@@ -59,8 +59,8 @@ func ping(addr string) error {
 	return c.Ping(ctx).Err()
 }
 
-// Prefix returns a key prefix unique to this test run and registers a
-// cleanup that deletes the keys under it.
+// Prefix returns a key prefix unique to this test and run, so parallel tests
+// and runs never share keys. Pair it with FlushPrefix in t.Cleanup.
 func Prefix(t testing.TB) string {
 	t.Helper()
 	var b [6]byte
