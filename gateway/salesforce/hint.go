@@ -19,7 +19,7 @@ type hintRule struct {
 // before the catch-all for their code. Texts name the ECA screen or the gateway
 // setting to change (reference 1.3, 1.4, 1.13, 2.1, 5.2, 5.5).
 var hintRules = []hintRule{
-	{code: "redirect_uri_mismatch", hint: "the Callback URL in the External Client App (ECA → OAuth Settings → Callback URL) must be exactly the gateway's callback URL — the site url followed by eca.callback_path, same scheme, host, port and path, no trailing slash; changes take up to 10 minutes to apply"},
+	{code: "redirect_uri_mismatch", hint: "the Callback URL in the External Client App must be exactly the gateway's callback URL (ECA → OAuth Settings → Callback URL) — the site url followed by eca.callback_path, same scheme, host, port and path, no trailing slash; changes take up to 10 minutes to apply"},
 	{code: "redirect_uri_missing", hint: "no redirect_uri reached Salesforce: the gateway must send its callback URL (site url + eca.callback_path), which must be listed as a Callback URL in the External Client App"},
 	{code: "invalid_client_id", hint: "Salesforce does not know this consumer key: set eca.client_id to the Consumer Key shown in the External Client App (ECA → OAuth Settings → Consumer Key and Secret) of this org, and check org.login_url points at the same org; for JWT bearer the assertion's iss is eca.client_id"},
 	{code: "invalid_client", desc: "app must be installed", hint: "the External Client App is not installed in this org: install it or point org.my_domain / org.login_url at the org that owns it"},
