@@ -45,14 +45,17 @@ const originForm = "want scheme://host[:port] with scheme http or https, e.g. ht
 // are the same origin. Hosts that look numeric must be canonical
 // dotted-decimal IPv4; IPv6 literals are bracketed.
 func ParseOrigin(s string) (Origin, error) {
-	o, err := parseOrigin(s)
+	o, err := parseOrigin(s, false)
 	if err != nil {
 		return Origin{}, fmt.Errorf("trust: origin %q: %w; %s", s, err, originForm)
 	}
 	return o, nil
 }
 
-func parseOrigin(s string) (Origin, error) {
+// parseOrigin parses a bare origin. With strict set, Unicode host spellings
+// that UTS #46 would fold onto another name are refused; that is used for
+// values arriving in requests, which browsers always send already in ASCII.
+func parseOrigin(s string, strict bool) (Origin, error) {
 	if s == "" {
 		return Origin{}, errors.New("it is empty")
 	}
@@ -100,7 +103,7 @@ func parseOrigin(s string) (Origin, error) {
 	if err != nil {
 		return Origin{}, err
 	}
-	host, err = normalizeHost(host, false)
+	host, err = normalizeHost(host, strict)
 	if err != nil {
 		return Origin{}, err
 	}

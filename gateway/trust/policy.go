@@ -73,7 +73,8 @@ func (p *Policy) FrameAncestors() string { return p.frameAnc }
 // IsTrusted reports whether origin is exactly the site or one of the trusted
 // origins (scheme, host and port all equal). Browsers send the Origin header
 // already serialized, so the common case is one map lookup; other spellings
-// ("HTTPS://Partner.example.org:443") are normalized first. "null" and
+// ("HTTPS://Partner.example.org:443") are normalized first, but Unicode
+// look-alikes of a trusted host are not folded onto it. "null" and
 // anything that is not a bare origin are not trusted.
 func (p *Policy) IsTrusted(origin string) bool {
 	_, ok := p.lookup(origin)
@@ -84,7 +85,7 @@ func (p *Policy) lookup(origin string) (Origin, bool) {
 	if o, ok := p.allowed[origin]; ok {
 		return o, true
 	}
-	o, err := parseOrigin(origin)
+	o, err := parseOrigin(origin, true)
 	if err != nil {
 		return Origin{}, false
 	}
@@ -96,7 +97,7 @@ func (p *Policy) isSite(origin string) bool {
 	if origin == p.siteStr {
 		return true
 	}
-	o, err := parseOrigin(origin)
+	o, err := parseOrigin(origin, true)
 	return err == nil && o == p.site
 }
 
