@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/logateway/logateway/config"
+	"github.com/logateway/logateway/gateway"
+	"github.com/logateway/logateway/gateway/devorg"
+	"github.com/logateway/logateway/gateway/obs"
+	"github.com/logateway/logateway/gateway/session"
+	"github.com/logateway/logateway/templates"
+)
+
+type serveFlags struct {
+	config, listen, admin, level, format, orgListen string
+	dev                                             bool
+}
+
+func parseServe(args []string, stderr io.Writer) (serveFlags, error) {
+	var f serveFlags
+	fs := flag.NewFlagSet("logateway serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.config, "config", "", "config file (YAML); default $LOGATEWAY_CONFIG; none: dev mode")
+	fs.BoolVar(&f.dev, "dev", false, "dev mode: http origins, inline secrets and generated keys allowed; with no config, also starts the emulated org")
+	fs.StringVar(&f.listen, "listen", "", "public listen address (overrides listen; default :8080)")
+	fs.StringVar(&f.admin, "admin-listen", "", `admin listen address for /metrics and /reload (overrides admin_listen; default 127.0.0.1:9090; "off" disables)`)
+	fs.StringVar(&f.level, "log-level", "", "log level: debug, info, warn, error (overrides log.level)")
+	fs.StringVar(&f.format, "log-format", "", "log format: auto, text, json (overrides log.format)")
+	fs.StringVar(&f.orgListen, "dev-org-listen", "127.0.0.1:8081", "dev mode without config: where the emulated org listens (keep it a different site from the gateway)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: logateway [serve] [flags]\n\nRuns the gateway. With no --config and no LOGATEWAY_CONFIG it starts in dev mode\nagainst an emulated Salesforce org: open http://localhost:8080/ in a browser.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f, err := parseServe(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return exitError{code: 2}
+	}
+	path := f.config
+	if path == "" {
+		path = config.PathFromEnv(getenv)
+	}
+	load := func() (*config.Config, error) {
+		var c *config.Config
+		var err error
+		if f.dev {
+			c, err = config.LoadDev(path, getenv)
+		} else {
+			c, err = config.Load(path, getenv)
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.ApplyOverrides(f.listen, f.admin, f.level)
+		if f.format != "" {
+			c.Log.Format = f.format
+		}
+		return c, nil
+	}
+
+	var cfg *config.Config
+	if path != "" {
+		if cfg, err = load(); err != nil {
+			return exitError{code: 2, msg: err.Error()}
+		}
+	}
+	level, format := f.level, f.format
+	if cfg != nil {
+		level, format = cfg.Log.Level, cfg.Log.Format
+	}
+	logger, err := obs.NewLogger(stderr, format, level)
+	if err != nil {
+		return exitError{code: 2, msg: err.Error()}
+	}
+
+	listen := f.listen
+	if cfg != nil {
+		listen = cfg.Listen
+	}
+	if listen == "" {
+		listen = config.DefaultListen
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w (is another gateway running? use --listen to pick another address)", listen, err)
+	}
+	defer ln.Close()
+
+	var devOrgURL string
+	var devUsers [][2]string
+	var orgSrv *http.Server
+	if cfg == nil { // dev mode with the emulated org
+		port := ln.Addr().(*net.TCPAddr).Port
+		gatewayURL := fmt.Sprintf("http://localhost:%d", port)
+		orgLn, err := net.Listen("tcp", f.orgListen)
+		if err != nil {
+			return fmt.Errorf("dev mode: the emulated org cannot listen on %s: %w (use --dev-org-listen)", f.orgListen, err)
+		}
+		devOrgURL = "http://" + orgLn.Addr().String()
+		oc := devorg.DefaultConfig(devOrgURL, []string{gatewayURL + "/callback.html"}, []string{gatewayURL})
+		oc.Knobs, oc.DevBanner = true, true
+		org, err := devorg.New(oc)
+		if err != nil {
+			return err
+		}
+		for _, u := range oc.Users {
+			if u.Active && !u.APIOnly {
+				devUsers = append(devUsers, [2]string{u.Username, u.Password})
+			}
+		}
+		orgSrv = &http.Server{Handler: org, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+		go func() { _ = orgSrv.Serve(orgLn) }()
+		defer orgSrv.Close()
+		cfg = config.Dev(gatewayURL, devOrgURL)
+		cfg.ApplyOverrides("", f.admin, f.level)
+		if err := config.Validate(cfg); err != nil {
+			return fmt.Errorf("dev config: %w", err)
+		}
+	} else if cfg.Dev {
+		devOrgURL = "(your config's org)"
+	}
+
+	store, err := newStore(cfg)
+	if err != nil {
+		return exitError{code: 2, msg: err.Error()}
+	}
+	defer store.Close()
+	tpl, err := templates.New()
+	if err != nil {
+		return err
+	}
+	metrics := obs.NewMetrics()
+	accessOut := obs.NewBufferedWriter(stdout, 200*time.Millisecond)
+	defer accessOut.Close()
+	accessLog, _ := obs.NewLogger(accessOut, format, "info")
+	gw, err := gateway.New(cfg, gateway.Deps{
+		Logger: logger, AccessLog: accessLog, Metrics: metrics, Store: store,
+		OrgHTTP:   &http.Client{Timeout: 15 * time.Second, Transport: orgTransport()},
+		Templates: tpl, DevOrgURL: devOrgURL, DevUsers: devUsers,
+	})
+	if err != nil {
+		return exitError{code: 2, msg: "logateway: " + err.Error()}
+	}
+
+	reload := func() error {
+		if path == "" {
+			return errors.New("dev mode without a config file: nothing to reload")
+		}
+		c, err := load()
+		if err != nil {
+			logger.Error("config reload refused; the old config stays in force", "err", err.Error())
+			return err
+		}
+		if err := gw.Reload(c); err != nil {
+			logger.Error("config reload refused; the old config stays in force", "err", err.Error())
+			return err
+		}
+		logger.Info("config reloaded", "file", path, "sites", len(c.Sites))
+		return nil
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			_ = reload()
+		}
+	}()
+
+	limits := cfg.Server
+	srv := &http.Server{
+		Handler:           gw,
+		ReadHeaderTimeout: limits.ReadHeaderTimeout.D(),
+		ReadTimeout:       limits.ReadTimeout.D(),
+		WriteTimeout:      limits.WriteTimeout.D(),
+		IdleTimeout:       limits.IdleTimeout.D(),
+		MaxHeaderBytes:    limits.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+
+	var adminSrv *http.Server
+	if a := cfg.AdminListen; a != "" && a != "off" {
+		aln, err := net.Listen("tcp", a)
+		if err != nil {
+			return fmt.Errorf("admin listener %s: %w (use --admin-listen, or off)", a, err)
+		}
+		adminSrv = &http.Server{Handler: gw.AdminHandler(reload, limits.Pprof), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- adminSrv.Serve(aln) }()
+		logger.Info("admin listener", "addr", aln.Addr().String(), "metrics", "http://"+aln.Addr().String()+"/metrics")
+	}
+	for _, s := range cfg.Sites {
+		logger.Info("serving site", "url", s.URL, "org", s.Org.MyDomain, "callback", s.URL+s.ECA.CallbackPath, "embed", s.URL+s.Embed.Path)
+	}
+	if orgSrv != nil {
+		logger.Warn("DEV MODE: signing in against an EMULATED Salesforce org; not for production",
+			"gateway", cfg.Sites[0].URL, "emulated_org", devOrgURL, "try", cfg.Sites[0].URL+"/")
+	} else if cfg.Dev {
+		logger.Warn("DEV MODE (--dev): http origins, inline secrets and generated keys are allowed; not for production")
+	}
+	logger.Info("logateway listening", "addr", ln.Addr().String(), "version", version)
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	grace := limits.ShutdownGrace.D()
+	if grace <= 0 {
+		grace = 10 * time.Second
+	}
+	logger.Info("shutting down: draining in-flight requests", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if adminSrv != nil {
+		_ = adminSrv.Shutdown(sctx)
+	}
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Warn("shutdown grace ran out; remaining connections closed", "err", err.Error())
+		_ = srv.Close()
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func newStore(cfg *config.Config) (session.Store, error) {
+	switch cfg.Session.Store {
+	case "", "memory":
+		return session.NewMemoryStore(session.MemoryOptions{MaxSessions: cfg.Session.MaxSessions}), nil
+	case "redis":
+		r := cfg.Session.Redis
+		var tc *tls.Config
+		if r.TLS {
+			tc = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		return session.NewRedisStore(session.RedisOptions{
+			Addrs: r.Addrs, MasterName: r.MasterName, DB: r.DB, Username: r.Username, Password: r.Password,
+			TLS: tc, KeyPrefix: r.KeyPrefix, PoolSize: r.PoolSize,
+			DialTimeout: r.DialTimeout.D(), ReadTimeout: r.ReadTimeout.D(), WriteTimeout: r.WriteTimeout.D(),
+		})
+	}
+	return nil, fmt.Errorf("session.store: %q is not a store; use memory or redis", cfg.Session.Store)
+}
+
+// orgTransport talks to the org and IdP: bounded dials, kept-alive connections.
+func orgTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 32
+	t.ResponseHeaderTimeout = 15 * time.Second
+	return t
+}
+
