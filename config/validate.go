@@ -354,7 +354,9 @@ func validateLightningOut(c *Config, s *Site, p string, ps *problems) {
 				"%q is not a Lightning web component name", comp)
 		}
 	}
-	if lo.ScriptURL != "" {
+	// The default (derived from my_domain) is judged through my_domain; only an explicit
+	// override gets its own check, so one mistake yields one problem.
+	if lo.ScriptURL != "" && lo.ScriptURL != s.Org.MyDomain+LightningOutScriptPath {
 		checkHTTPURL(ps, p+".lightning_out.script_url", lo.ScriptURL, c.Dev, "leave it empty to use <my_domain>"+LightningOutScriptPath)
 	}
 	switch lo.Bootstrap {
