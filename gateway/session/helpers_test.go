@@ -1,6 +1,7 @@
 package session
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"sync"
@@ -94,4 +95,13 @@ func closedPort(t testing.TB) string {
 func testID(t testing.TB) string {
 	t.Helper()
 	return fmt.Sprintf("id-%s-%d", t.Name(), time.Now().UnixNano())
+}
+
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("json: %v", err)
+	}
+	return b
 }

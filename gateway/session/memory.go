@@ -21,11 +21,14 @@ type MemoryOptions struct {
 
 // MemoryStore is the single-instance Store: a sharded map with one LRU list
 // per shard. Sharding keeps the per-request lock uncontended; per-shard LRU
-// makes eviction O(1) at the cost of being approximate across shards.
+// makes eviction O(1) at the cost of being approximate across shards (the
+// evicted session is the least recently used of its shard).
 type MemoryStore struct {
 	seed   maphash.Seed
 	shards []memShard
 	now    func() time.Time
+	max    int64
+	count  atomic.Int64
 
 	locksMu sync.Mutex
 	locks   map[string]memLock
@@ -39,8 +42,8 @@ type MemoryStore struct {
 type memShard struct {
 	mu   sync.Mutex
 	m    map[string]*memEntry
-	root memEntry // sentinel of the LRU ring: root.next is the most recent
-	max  int
+	root  memEntry // sentinel of the LRU ring: root.next is the most recent
+	count *atomic.Int64
 	_    [64]byte // keep neighbouring shard locks off one cache line
 }
 
@@ -67,16 +70,16 @@ func NewMemoryStore(opts MemoryOptions) *MemoryStore {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	// Up to 64 shards, but never fewer than 16 slots per shard, and the
-	// per-shard caps sum to at most MaxSessions so the bound is exact.
+	// Up to 64 shards; small stores get fewer so LRU order stays meaningful.
 	n := 64
-	for n > 1 && opts.MaxSessions/n < 16 {
+	for n > 1 && opts.MaxSessions/n < 32 {
 		n /= 2
 	}
 	s := &MemoryStore{
 		seed:   maphash.MakeSeed(),
 		shards: make([]memShard, n),
 		now:    opts.Now,
+		max:    int64(opts.MaxSessions),
 		locks:  make(map[string]memLock),
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
@@ -85,7 +88,7 @@ func NewMemoryStore(opts MemoryOptions) *MemoryStore {
 		sh := &s.shards[i]
 		sh.m = make(map[string]*memEntry)
 		sh.root.next, sh.root.prev = &sh.root, &sh.root
-		sh.max = opts.MaxSessions / n
+		sh.count = &s.count
 	}
 	go s.sweep(opts.SweepInterval)
 	return s
@@ -124,19 +127,44 @@ func (s *MemoryStore) Put(_ context.Context, id string, rec *Record, ttl time.Du
 	expires := s.now().Add(ttl).UnixNano()
 	sh := s.shard(id)
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
 	if e := sh.m[id]; e != nil {
 		e.rec, e.expires = *rec, expires
 		sh.toFront(e)
+		sh.mu.Unlock()
 		return nil
-	}
-	for len(sh.m) >= sh.max && sh.root.prev != &sh.root {
-		sh.remove(sh.root.prev) // least recently used
 	}
 	e := &memEntry{key: id, rec: *rec, expires: expires}
 	sh.m[id] = e
 	sh.insertFront(e)
+	s.count.Add(1)
+	sh.mu.Unlock()
+	if s.count.Load() > s.max {
+		s.evict(sh)
+	}
 	return nil
+}
+
+// evict removes least recently used records, starting with shard first,
+// until the store is back within MaxSessions. It runs without holding any
+// shard lock on entry, so it can move on to the next shard when one is empty.
+func (s *MemoryStore) evict(first *memShard) {
+	start := 0
+	for i := range s.shards {
+		if &s.shards[i] == first {
+			start = i
+		}
+	}
+	for i := 0; s.count.Load() > s.max && i < len(s.shards); {
+		sh := &s.shards[(start+i)%len(s.shards)]
+		sh.mu.Lock()
+		if s.count.Load() > s.max && sh.root.prev != &sh.root {
+			sh.remove(sh.root.prev)
+			sh.mu.Unlock()
+			continue
+		}
+		sh.mu.Unlock()
+		i++
+	}
 }
 
 // Update implements Store.
@@ -172,16 +200,7 @@ func (s *MemoryStore) Delete(_ context.Context, id string) error {
 }
 
 // Len reports how many records are held (expired ones not yet swept included).
-func (s *MemoryStore) Len() int {
-	n := 0
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.Lock()
-		n += len(sh.m)
-		sh.mu.Unlock()
-	}
-	return n
-}
+func (s *MemoryStore) Len() int { return int(s.count.Load()) }
 
 // Lock implements Store.
 func (s *MemoryStore) Lock(ctx context.Context, key string, ttl, wait time.Duration) (func(), error) {
@@ -277,6 +296,7 @@ func (sh *memShard) remove(e *memEntry) {
 	e.prev.next, e.next.prev = e.next, e.prev
 	e.prev, e.next = nil, nil
 	delete(sh.m, e.key)
+	sh.count.Add(-1)
 }
 
 // pollLock calls try until it succeeds, wait passes or ctx ends, sleeping a

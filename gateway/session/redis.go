@@ -78,7 +78,9 @@ func NewRedisStore(opts RedisOptions) (*RedisStore, error) {
 		WriteTimeout: opts.WriteTimeout,
 		// One retry covers a pooled connection that died with a restarted
 		// server; more would multiply the time a visitor waits for a 503.
-		MaxRetries:            1,
+		MaxRetries:    1,
+		DialerRetries: 1, // the default 5 dials with backoff would make a dead Redis slow to report
+
 		ContextTimeoutEnabled: true,
 		DisableIdentity:       true,
 	})

@@ -1,0 +1,247 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/logateway/logateway/internal/redistest"
+	"github.com/redis/go-redis/v9"
+)
+
+func TestRedisStoreAtRest(t *testing.T) {
+	ctx := context.Background()
+	s, addr, prefix := newTestRedisStore(t)
+	raw := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
+	defer raw.Close()
+	id := "cookie-secret-" + testID(t)
+	rec := sampleRecord(42)
+	if err := s.Put(ctx, id, rec, time.Minute); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	keys, err := raw.Keys(ctx, prefix+"*").Result()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("want exactly one key under the test prefix, got %v (err %v)", keys, err)
+	}
+	key := keys[0]
+
+	t.Run("the key name does not contain the session id", func(t *testing.T) {
+		if !strings.HasPrefix(key, prefix+"s:") || strings.Contains(key, id) {
+			t.Fatalf("want %q + a hash, got %q", prefix+"s:", key)
+		}
+	})
+	blob, err := raw.Get(ctx, key).Bytes()
+	if err != nil {
+		t.Fatalf("raw GET: %v", err)
+	}
+	t.Run("the stored bytes hold no token, identity or id in clear", func(t *testing.T) {
+		for _, secret := range []string{
+			rec.Tokens.AccessToken, rec.Tokens.RefreshToken, rec.Identity.Email,
+			rec.Identity.Username, rec.Identity.Name, rec.CSRF, rec.Tokens.InstanceURL, id,
+			"visitor42", "00DHs000000abcd",
+		} {
+			if bytes.Contains(blob, []byte(secret)) {
+				t.Errorf("raw record contains %q in clear", secret)
+			}
+		}
+	})
+	t.Run("the ttl in Redis is the remaining lifetime", func(t *testing.T) {
+		ttl, err := raw.PTTL(ctx, key).Result()
+		if err != nil || ttl <= 50*time.Second || ttl > time.Minute {
+			t.Fatalf("want a PTTL just under 1m, got %v (err %v)", ttl, err)
+		}
+	})
+	t.Run("another id cannot decrypt the record", func(t *testing.T) {
+		// Copy the blob under the key another id would use.
+		other := "other-" + id
+		if err := raw.Set(ctx, s.recordKey(other), blob, time.Minute).Err(); err != nil {
+			t.Fatalf("raw SET: %v", err)
+		}
+		if _, err := s.Get(ctx, other); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("want ErrNotFound for a record sealed for another id, got %v", err)
+		}
+	})
+	t.Run("a tampered record is ErrNotFound", func(t *testing.T) {
+		for _, at := range []struct {
+			name string
+			i    int
+		}{{"version prefix", 7}, {"nonce", 10}, {"ciphertext", len(blob) - 20}} {
+			t.Run(at.name, func(t *testing.T) {
+				bad := bytes.Clone(blob)
+				bad[at.i] ^= 1
+				tid := id + "-tamper-" + at.name
+				if err := raw.Set(ctx, s.recordKey(tid), bad, time.Minute).Err(); err != nil {
+					t.Fatalf("raw SET: %v", err)
+				}
+				// Re-seal under tid first so only the flipped bit differs.
+				good, _ := seal(s.recordKey(tid), tid, rec)
+				good[at.i] ^= 1
+				_ = raw.Set(ctx, s.recordKey(tid), good, time.Minute).Err()
+				if _, err := s.Get(ctx, tid); !errors.Is(err, ErrNotFound) {
+					t.Fatalf("want ErrNotFound, got %v", err)
+				}
+			})
+		}
+	})
+}
+
+// TestRedisMemoryPerSession measures what a session costs in Redis with
+// MEMORY USAGE (real Redis only; miniredis has no such command).
+func TestRedisMemoryPerSession(t *testing.T) {
+	ctx := context.Background()
+	s, addr, prefix := newTestRedisStore(t)
+	if !redistest.IsReal(t, addr) {
+		t.Skip("MEMORY USAGE needs a real redis-server; set LOGATEWAY_REQUIRE_REDIS=1 to insist on one")
+	}
+	raw := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
+	defer raw.Close()
+	const n = 1000
+	var plainTotal int
+	for i := range n {
+		rec := sampleRecord(i)
+		plainTotal += len(appendRecord(nil, rec))
+		if err := s.Put(ctx, fmt.Sprintf("%043d", i), rec, time.Minute); err != nil {
+			t.Fatalf("Put: %v", err)
+		}
+	}
+	keys, _ := raw.Keys(ctx, prefix+"s:*").Result()
+	var usage, value int64
+	for _, k := range keys {
+		u, err := raw.MemoryUsage(ctx, k, 0).Result()
+		if err != nil {
+			t.Fatalf("MEMORY USAGE: %v", err)
+		}
+		l, _ := raw.StrLen(ctx, k).Result()
+		usage += u
+		value += l
+	}
+	if len(keys) != n {
+		t.Fatalf("want %d keys, got %d", n, len(keys))
+	}
+	jsonSize := len(mustJSON(t, sampleRecord(500)))
+	t.Logf("redis: %d bytes per session (MEMORY USAGE), stored value %d bytes, encoded record %d bytes (JSON would be %d)",
+		usage/n, value/n, plainTotal/n, jsonSize)
+}
+
+// TestRedisUnavailable: a dead Redis must give ErrUnavailable quickly, never
+// ErrNotFound (which would sign the visitor out) and never a panic.
+func TestRedisUnavailable(t *testing.T) {
+	ctx := context.Background()
+	t.Run("nothing listening answers ErrUnavailable within the timeouts", func(t *testing.T) {
+		s, err := NewRedisStore(RedisOptions{Addrs: []string{closedPort(t)}, DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		checkAllUnavailable(t, s, 2*time.Second)
+	})
+
+	t.Run("a redis-server that stops and restarts", func(t *testing.T) {
+		bin, err := exec.LookPath("redis-server")
+		if err != nil {
+			if os.Getenv("CI") == "true" || os.Getenv("LOGATEWAY_REQUIRE_REDIS") == "1" {
+				t.Fatalf("redis-server not on PATH but a real Redis is required: %v", err)
+			}
+			t.Skip("redis-server not on PATH; set LOGATEWAY_REQUIRE_REDIS=1 to make this a failure")
+		}
+		addr := closedPort(t)
+		_, port, _ := strings.Cut(addr, ":")
+		dir := t.TempDir()
+		start := func() {
+			out, err := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+				"--daemonize", "yes", "--dir", dir, "--pidfile", filepath.Join(dir, "redis.pid"),
+				"--logfile", filepath.Join(dir, "redis.log")).CombinedOutput()
+			if err != nil {
+				t.Fatalf("starting redis-server on %s: %v: %s", addr, err, out)
+			}
+			waitPing(t, addr)
+		}
+		stop := func() {
+			c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true, MaxRetries: -1})
+			defer c.Close()
+			_ = c.Shutdown(context.Background()).Err() // NOSAVE is implied by --save ""; the reply is a closed connection
+			_ = c.ShutdownNoSave(context.Background()).Err()
+		}
+		start()
+		t.Cleanup(stop)
+
+		s, err := NewRedisStore(RedisOptions{Addrs: []string{addr}, DialTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		id := testID(t)
+		if err := s.Put(ctx, id, sampleRecord(1), time.Minute); err != nil {
+			t.Fatalf("Put while up: %v", err)
+		}
+
+		stop()
+		checkAllUnavailable(t, s, 2*time.Second)
+
+		start()
+		// The pool's dead connections are replaced by themselves.
+		deadline := time.Now().Add(5 * time.Second)
+		for s.Ping(ctx) != nil && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if err := s.Put(ctx, id, sampleRecord(2), time.Minute); err != nil {
+			t.Fatalf("Put after restart: want recovery, got %v", err)
+		}
+		got, err := s.Get(ctx, id)
+		if err != nil || got.Identity.Email != sampleRecord(2).Identity.Email {
+			t.Fatalf("Get after restart: want the new record, got %v (err %v)", got, err)
+		}
+	})
+}
+
+func checkAllUnavailable(t *testing.T, s *RedisStore, within time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	ops := []struct {
+		name string
+		do   func() error
+	}{
+		{"Get", func() error { _, err := s.Get(ctx, "some-id"); return err }},
+		{"Put", func() error { return s.Put(ctx, "some-id", sampleRecord(1), time.Minute) }},
+		{"Update", func() error { return s.Update(ctx, "some-id", sampleRecord(1), time.Minute) }},
+		{"Delete", func() error { return s.Delete(ctx, "some-id") }},
+		{"Lock", func() error { _, err := s.Lock(ctx, "k", time.Second, time.Second); return err }},
+		{"Ping", func() error { return s.Ping(ctx) }},
+	}
+	for _, op := range ops {
+		start := time.Now()
+		err := op.do()
+		took := time.Since(start)
+		if !errors.Is(err, ErrUnavailable) {
+			t.Errorf("%s on a dead Redis: want ErrUnavailable, got %v", op.name, err)
+		}
+		if took > within {
+			t.Errorf("%s on a dead Redis: want an answer within %v, took %v", op.name, within, took)
+		}
+		t.Logf("%s on a dead Redis answered in %v", op.name, took.Round(time.Millisecond))
+	}
+}
+
+func waitPing(t *testing.T, addr string) {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true, MaxRetries: -1})
+	defer c.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := c.Ping(context.Background()).Err()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server at %s did not answer PING within 5s: %v", addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
