@@ -165,7 +165,9 @@ var fallbacks = map[string][]string{
 // under the upstream's policy without loosening anything else.
 //
 // If the directive is present its list is extended ('none' is dropped, since
-// it cannot stand next to other sources). If it is absent the browser would
+// it cannot stand next to other sources; a nonce or hash is not added where
+// 'unsafe-inline' already allows inline code, because it would switch that
+// permission off for the upstream's own inline scripts). If it is absent the browser would
 // use a fallback (for frame-src: child-src, then default-src); the directive
 // is then added with the fallback's sources plus the new ones, so everything
 // else keeps the meaning it had. A policy with neither is left untouched: it
@@ -251,7 +253,25 @@ func extendPolicy(policy, directive string, add []string) (string, bool) {
 
 func mergeSources(list, add []string) []string {
 	out := withoutNone(list)
+	// A nonce or hash disables 'unsafe-inline' in the same list (CSP Level 2
+	// and later), which would break every inline script the upstream relies
+	// on. Where 'unsafe-inline' already admits inline code and no nonce or
+	// hash is in use, the new nonce or hash is not needed and is left out.
+	inlineOpen := false
+	for _, s := range out {
+		if strings.EqualFold(s, "'unsafe-inline'") {
+			inlineOpen = true
+		}
+	}
+	for _, s := range out {
+		if isNonceOrHash(s) {
+			inlineOpen = false
+		}
+	}
 	for _, a := range add {
+		if inlineOpen && isNonceOrHash(a) {
+			continue
+		}
 		dup := false
 		for _, s := range out {
 			if s == a {
@@ -264,4 +284,10 @@ func mergeSources(list, add []string) []string {
 		}
 	}
 	return out
+}
+
+func isNonceOrHash(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "'nonce-") || strings.HasPrefix(l, "'sha256-") ||
+		strings.HasPrefix(l, "'sha384-") || strings.HasPrefix(l, "'sha512-")
 }
