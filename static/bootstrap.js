@@ -424,6 +424,8 @@
       b.textContent = 'Try again';
       el.appendChild(b);
     });
+    // Optional: the embed page wraps the sign-in button in a panel with some text.
+    ui.signinPanel = doc.getElementById('lo-signin-panel');
     ui.failureMessage = doc.getElementById('lo-failure-message') || ui.failure;
     ui.retry = doc.getElementById('lo-retry');
     return ui;
@@ -502,6 +504,7 @@
       ui.status.setAttribute('data-state', s);
       ui.status.textContent = STATUS_TEXT[s];
       ui.signin.hidden = s !== 'signed-out';
+      if (ui.signinPanel) ui.signinPanel.hidden = s !== 'signed-out';
       ui.failure.hidden = s !== 'failed';
       if (s === 'failed') ui.failureMessage.textContent = message || 'The chat could not connect.';
       if (opts.uiRoot) opts.uiRoot.setAttribute('data-state', s);
