@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -25,8 +26,17 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // MarshalYAML writes the duration in the form UnmarshalYAML reads.
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
-// String returns the duration in Go syntax ("1h0m0s").
-func (d Duration) String() string { return time.Duration(d).String() }
+// String returns the duration as a config file would spell it: "12h", "1h30m", "90s".
+func (d Duration) String() string {
+	s := time.Duration(d).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
 
 func kindName(k yaml.Kind) string {
 	switch k {
