@@ -238,5 +238,5 @@ func TestSafeRedirectSharedPayloadsStayOnTrustedOrigins(t *testing.T) {
 	if lines == 0 {
 		t.Fatalf("%s has no lines; want the open-redirect payload list", file)
 	}
-	t.Logf("%s: %d payloads, %d reduced to \"/\", %d kept on a trusted origin", file, lines, reduced, kept)
+	t.Logf("%s: %d payloads, %d reduced to \"/\", %d kept (a path on the site or a URL on a trusted origin)", file, lines, reduced, kept)
 }
