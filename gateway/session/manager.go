@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"crypto/hkdf"
 	"crypto/rand"
@@ -201,7 +202,8 @@ func (m *Manager) Create(ctx context.Context, w http.ResponseWriter, rec *Record
 		}
 		cp.CSRF = base64.RawURLEncoding.EncodeToString(b[:])
 	}
-	value, err := securecookie.EncodeMulti(m.opts.CookieName, raw, m.codecs...)
+	// securecookie encrypts a NopEncoder payload in place: hand it a copy.
+	value, err := securecookie.EncodeMulti(m.opts.CookieName, bytes.Clone(raw), m.codecs...)
 	if err != nil {
 		return nil, fmt.Errorf("session: encoding cookie: %w", err)
 	}
