@@ -1,7 +1,6 @@
 package devorg
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 
@@ -9,15 +8,15 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 
-// assertionClaims are the JWT-bearer claims of 5.3. exp is read as a raw number so a
+// assertionClaims are the JWT-bearer claims of 5.3. exp is read as a plain number so a
 // millisecond value is seen for what it is (far beyond 3 minutes) rather than rejected
 // as malformed.
 type assertionClaims struct {
-	Issuer   string           `json:"iss"`
-	Subject  string           `json:"sub"`
-	Audience jwt.Audience     `json:"aud"`
-	Expiry   *json.Number     `json:"exp"`
-	ID       *json.RawMessage `json:"jti"`
+	Issuer   string       `json:"iss"`
+	Subject  string       `json:"sub"`
+	Audience jwt.Audience `json:"aud"`
+	Expiry   *float64     `json:"exp"`
+	ID       any          `json:"jti"`
 }
 
 // grantJWTBearer is the JWT bearer flow (5.3-5.5, item 21).
@@ -59,15 +58,14 @@ func (o *Org) grantJWTBearer(w http.ResponseWriter, r *http.Request) {
 		o.writeJSONError(w, TokenAssertionExpired)
 		return
 	}
-	exp, err := c.Expiry.Float64()
+	exp := *c.Expiry
 	now := o.now()
-	if err != nil || exp <= float64(now.Unix()) || exp > float64(now.Add(o.cfg.Assumptions.JWTMaxLifetime).Unix()) {
+	if exp <= float64(now.Unix()) || exp > float64(now.Add(o.cfg.Assumptions.JWTMaxLifetime).Unix()) {
 		o.writeJSONError(w, TokenAssertionExpired)
 		return
 	}
 	if c.ID != nil {
-		var jti string
-		if json.Unmarshal(*c.ID, &jti) != nil || jti == "" {
+		if jti, ok := c.ID.(string); !ok || jti == "" {
 			o.writeJSONError(w, TokenInvalidAssertion) // bad_jti_claim wording UNCONFIRMED
 			return
 		}

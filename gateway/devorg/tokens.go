@@ -72,7 +72,7 @@ func randomBytes(n int) []byte {
 // an opaque part that contains '.' and '_' (clients must URL-encode it).
 func (o *Org) newSessionID() string {
 	s := base64.RawURLEncoding.EncodeToString(randomBytes(72))
-	return o.cfg.OrgID[:15] + "!AQ" + strings.ReplaceAll(s[:40], "-", ".") + s[40:]
+	return o.cfg.OrgID[:15] + "!AQ" + strings.ReplaceAll(s, "-", ".")
 }
 
 // newCode is opaque standard base64 with padding: it contains '+', '/' and '=', so a

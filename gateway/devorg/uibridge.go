@@ -24,6 +24,7 @@ func (o *Org) singleAccess(w http.ResponseWriter, r *http.Request, lightningOut 
 		o.writeWord(w, BridgeMethodNotAllowed, jsonErrors)
 		return
 	}
+	_ = r.ParseForm()
 	raw := bearerToken(r, "access_token")
 	if raw == "" {
 		o.writeWord(w, BridgeMissingToken, jsonErrors)
