@@ -194,7 +194,7 @@ func TestBootstrapInChromium(t *testing.T) {
 	t.Run("no CSP violation and no frontdoor URL in the console", func(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
-		t.Logf("browser console: %d messages", len(logs))
+		t.Logf("browser console: %q", logs)
 		for _, l := range logs {
 			if strings.Contains(l, "Content Security Policy") || strings.Contains(l, "Refused to") {
 				t.Errorf("want no CSP violation, got %q", l)
