@@ -142,7 +142,7 @@ func (m *Manager) Load(ctx context.Context, r *http.Request) (*Session, error) {
 		return nil, ErrNoSession
 	}
 	var raw []byte
-	if err := securecookie.DecodeMulti(m.opts.CookieName, c.Value, &raw, m.codecs...); err != nil {
+	if err := decodeCookie(m, c.Value, &raw); err != nil {
 		return nil, fmt.Errorf("%w: cookie does not verify under any configured key", ErrNoSession)
 	}
 	if len(raw) != secretLen {
@@ -318,4 +318,8 @@ func asUnavailable(err error) error {
 		return err
 	}
 	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
+func decodeCookie(m *Manager, value string, raw *[]byte) error {
+	return securecookie.DecodeMulti(m.opts.CookieName, value, raw, m.codecs...)
 }
