@@ -40,11 +40,11 @@ type MemoryStore struct {
 }
 
 type memShard struct {
-	mu   sync.Mutex
-	m    map[string]*memEntry
+	mu    sync.Mutex
+	m     map[string]*memEntry
 	root  memEntry // sentinel of the LRU ring: root.next is the most recent
 	count *atomic.Int64
-	_    [64]byte // keep neighbouring shard locks off one cache line
+	_     [64]byte // keep neighbouring shard locks off one cache line
 }
 
 type memEntry struct {
