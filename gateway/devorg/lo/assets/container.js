@@ -194,7 +194,7 @@
       acc.classList.toggle('acc--maximized', on);
       if (fab) { fab.setAttribute('aria-expanded', String(on)); }
       relay(on ? 'accmaximize' : 'accminimize', null);
-      if (on) { input.focus(); }
+      if (on) { input.focus({ preventScroll: true }); }
     }
     if (fab) { fab.addEventListener('click', function () { setMaximized(true); }); }
     if (minimize) { minimize.addEventListener('click', function () { setMaximized(false); }); }
@@ -256,7 +256,7 @@
       }).catch(function (err) {
         typing.remove();
         addMessage('error', 'Sorry, something went wrong: ' + err.message);
-      }).then(function () { setBusy(false); if (!input.disabled) { input.focus(); } });
+      }).then(function () { setBusy(false); if (!input.disabled) { input.focus({ preventScroll: true }); } });
     });
     input.addEventListener('keydown', function (e) {
       if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); composer.requestSubmit(); }
