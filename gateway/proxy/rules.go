@@ -53,6 +53,10 @@ type Rule struct {
 type Rules struct {
 	rules []rule
 	def   Access
+	// foldAlways is set when some rule path has a byte other than lower-case
+	// ASCII; otherwise a path of lower-case ASCII cannot match differently
+	// case-folded, and judge skips the folded pass.
+	foldAlways bool
 }
 
 type rule struct {
@@ -79,6 +83,7 @@ func NewRules(rules []Rule, def Access) (*Rules, error) {
 			return nil, fmt.Errorf("proxy: access rule %d path %q is not valid, expected a path of printable UTF-8 (setting access[%d].path)", i, r.Path, i)
 		}
 		out.rules = append(out.rules, rule{path: p, access: r.Access})
+		out.foldAlways = out.foldAlways || !lowerASCII(p)
 	}
 	return out, nil
 }
@@ -152,8 +157,8 @@ func (r *Rules) judge(p string) Access {
 			break
 		}
 	}
-	if a == Protected {
-		return Protected
+	if a == Protected || !r.foldAlways && lowerASCII(p) {
+		return a
 	}
 	for i := range r.rules {
 		if matches(r.rules[i].path, p, true) {
@@ -161,6 +166,15 @@ func (r *Rules) judge(p string) Access {
 		}
 	}
 	return r.def
+}
+
+func lowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 func matches(rule, p string, fold bool) bool {

@@ -1,0 +1,173 @@
+package proxy
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/netip"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Benchmarks call the handler directly (no front listener), so the proxy's own
+// cost is as large a share of ns/op as it can be; the upstream is a real
+// loopback server. Compare BenchmarkServe with BenchmarkBareProxy from the same
+// run: absolute numbers on shared machines mean little.
+
+func benchUpstream(b *testing.B) *url.URL {
+	b.Helper()
+	body := []byte("<p>hello from the upstream</p>")
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write(body)
+	}))
+	b.Cleanup(up.Close)
+	u, _ := url.Parse(up.URL)
+	return u
+}
+
+// benchRequest looks like a browser's request to a site page.
+func benchRequest() *http.Request {
+	r := httptest.NewRequest("GET", "http://www.example.org/docs/getting-started?tab=1", nil)
+	r.RemoteAddr = "203.0.113.7:51234"
+	h := r.Header
+	h.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36")
+	h.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+	h.Set("Accept-Language", "en-US,en;q=0.9")
+	h.Set("Accept-Encoding", "gzip, deflate, br")
+	h.Set("Cookie", "_ga=GA1.1.123; theme=dark; consent=yes")
+	h.Set("Referer", "http://www.example.org/")
+	h.Set("Sec-Fetch-Mode", "navigate")
+	h.Set("Sec-Fetch-Site", "same-origin")
+	h.Set("Upgrade-Insecure-Requests", "1")
+	return r
+}
+
+// discardWriter is a ResponseWriter that forgets the body.
+type discardWriter struct {
+	h    http.Header
+	code int
+}
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discardWriter) WriteHeader(code int)        { d.code = code }
+
+func runParallel(b *testing.B, h func(w http.ResponseWriter, r *http.Request)) {
+	req := benchRequest()
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		w := &discardWriter{h: http.Header{}}
+		for pb.Next() {
+			clear(w.h)
+			w.code = 0
+			h(w, req)
+			if w.code != 0 && w.code != http.StatusOK {
+				b.Errorf("status %d, want 200", w.code)
+				return
+			}
+		}
+	})
+}
+
+func benchProxy(b *testing.B, u *url.URL) *Proxy {
+	p, err := New(Options{
+		Site:                "bench",
+		Upstream:            u,
+		StripCookies:        []string{"__Host-lo_session"},
+		StripCookiePrefixes: []string{"__Host-lo_flow_"},
+		StripHeaders:        []string{"X-Forwarded-User", "X-Forwarded-Email", "X-Forwarded-Preferred-Username", "X-Forwarded-Org-Id", "X-Forwarded-User-Id", "X-Forwarded-Name"},
+		TrustedProxies:      []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
+		Metrics:             NewMetrics(prometheus.NewRegistry()),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(p.Close)
+	return p
+}
+
+func BenchmarkServe(b *testing.B) {
+	p := benchProxy(b, benchUpstream(b))
+	runParallel(b, p.ServeHTTP)
+}
+
+func BenchmarkServeSignedIn(b *testing.B) {
+	p := benchProxy(b, benchUpstream(b))
+	id := &Identity{Headers: []Header{{"X-Forwarded-User", "005xx000001234AAA"}, {"X-Forwarded-Email", "ada@example.com"}, {"X-Forwarded-Org-Id", "00Dxx0000001gEREAY"}}}
+	runParallel(b, func(w http.ResponseWriter, r *http.Request) { p.Serve(w, r, id) })
+}
+
+// BenchmarkBareProxy is the yardstick: a ReverseProxy with the same tuned
+// transport and nothing else.
+func BenchmarkBareProxy(b *testing.B) {
+	u := benchUpstream(b)
+	tr := &http.Transport{
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+		DisableCompression:    true,
+	}
+	b.Cleanup(tr.CloseIdleConnections)
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(u)
+			pr.SetXForwarded()
+		},
+		Transport: tr,
+	}
+	runParallel(b, rp.ServeHTTP)
+}
+
+func BenchmarkStripHeaders(b *testing.B) {
+	hs := newHeaderStripper([]string{"X-Forwarded-User", "X-Forwarded-Email", "X-Forwarded-Preferred-Username", "X-Forwarded-Org-Id", "X-Forwarded-User-Id", "X-Forwarded-Name"})
+	cs := newCookieStripper([]string{"__Host-lo_session"}, []string{"__Host-lo_flow_"})
+	h := benchRequest().Header.Clone()
+	spoofed := []string{"admin"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h["X_Forwarded_User"] = spoofed // one spoofed header per request, as an attacker would send
+		hs.strip(h)
+		cs.strip(h)
+	}
+	if _, ok := h["X_Forwarded_User"]; ok {
+		b.Fatal("the spoofed header survived")
+	}
+}
+
+func BenchmarkInjectPage(b *testing.B) {
+	in, err := newInjector(&InjectOptions{
+		Tag: func(n string) []byte {
+			return []byte(`<script nonce="` + n + `" src="/__lo/static/launcher.js"></script>`)
+		},
+		ExtendCSP: func(c, n string) string { return c + " 'nonce-" + n + "'" },
+	}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	html := make([]byte, 0, 64<<10)
+	html = append(html, "<html><body>"...)
+	for len(html) < 60<<10 {
+		html = append(html, "<p>paragraph of text</p>\n"...)
+	}
+	html = append(html, "</body></html>"...)
+	req := httptest.NewRequest("GET", "/", nil)
+	b.SetBytes(int64(len(html)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		resp := &http.Response{StatusCode: 200, Request: req, Header: http.Header{"Content-Type": {"text/html"}}, Body: io.NopCloser(bytes.NewReader(html))}
+		if err := in.modify(resp, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
