@@ -301,6 +301,7 @@ func TestBrowser(t *testing.T) {
 		if want := `Hi Ada Lovelace! You asked: "Where is my order?"`; !strings.HasPrefix(reply, want) {
 			t.Fatalf("want a reply starting %q, got %q", want, reply)
 		}
+		_, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.scrollTo(0, 0), true`))
 		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatalf("want a screenshot, got %v", err)
