@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -148,4 +149,32 @@ func (g *Gateway) sessionExpiry(rec *session.Record) time.Time {
 		return abs
 	}
 	return idle
+}
+
+// upstreamError answers a failed upstream call: 502 (refused, reset) or 504
+// (timeout), as a page with the request id; the gateway stays healthy.
+func (g *Gateway) upstreamError(s *site) func(w http.ResponseWriter, r *http.Request, status int, err error) {
+	return func(w http.ResponseWriter, r *http.Request, status int, err error) {
+		rid := r.Header.Get("X-Request-Id")
+		g.deps.Logger.Error("upstream failed", "rid", rid, "site", s.name, "status", status, "err", err.Error())
+		g.deps.Metrics.Event("upstream_error")
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		if wantsJSON(r) {
+			h.Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(status)
+			fmt.Fprintf(w, `{"error":"UPSTREAM_UNAVAILABLE","status":%d,"requestId":%q}`+"\n", status, rid)
+			return
+		}
+		nonce := trust.NewNonce()
+		h.Set("Content-Security-Policy", pageCSP(s).Header(nonce))
+		h.Set("X-Content-Type-Options", "nosniff")
+		heading := "The site is not answering"
+		if status == http.StatusGatewayTimeout {
+			heading = "The site took too long to answer"
+		}
+		p := templates.Page{Nonce: nonce, RequestID: rid, SiteName: s.name, Title: heading, DevMode: g.deps.DevOrgURL != "", DevOrgURL: g.deps.DevOrgURL}
+		_ = g.deps.Templates.Render(w, status, "error", templates.ErrorData{Page: p, Status: status, Heading: heading,
+			Message: "The gateway is fine, but the site behind it did not answer. Try again in a moment.", RetryURL: r.URL.Path, RetryLabel: "Try again"})
+	}
 }

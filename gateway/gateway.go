@@ -111,7 +111,7 @@ func (g *Gateway) Ready(ctx context.Context) error {
 func (g *Gateway) build(cfg *config.Config, version int64) (*state, error) {
 	st := &state{cfg: cfg, sites: make(map[string]*site, len(cfg.Sites)), version: version}
 	for _, sc := range cfg.Sites {
-		s, err := buildSite(cfg, sc, &g.deps)
+		s, err := g.buildSite(cfg, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -135,4 +135,14 @@ func (st *state) siteFor(host string) *site {
 		return st.sites[hh]
 	}
 	return nil
+}
+
+// SessionFor loads the session a request carries, for the request's site. Tests
+// and tools use it; handlers use the site's manager directly.
+func (g *Gateway) SessionFor(ctx context.Context, r *http.Request) (*session.Session, error) {
+	s := g.state.Load().siteFor(r.Host)
+	if s == nil {
+		return nil, fmt.Errorf("no site for host %q", r.Host)
+	}
+	return s.sessions.Load(ctx, r)
 }

@@ -159,7 +159,7 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 	}
 	// No fixation: whatever session the browser had is dropped, a new id is made.
 	if old, err := s.sessions.Load(ctx, c.Request); err == nil {
-		_ = s.sessions.Store().Delete(ctx, old.ID)
+		_ = s.sessions.Destroy(ctx, c.Writer, old)
 	}
 	rec.Site = s.name
 	rec.CSRF = trust.NewNonce()

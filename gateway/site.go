@@ -53,7 +53,8 @@ type identityHeaders struct {
 }
 
 // buildSite compiles one config.Site. store is shared by every site and reload.
-func buildSite(cfg *config.Config, sc config.Site, d *Deps) (*site, error) {
+func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
+	d := &g.deps
 	u, err := url.Parse(sc.URL)
 	if err != nil {
 		return nil, fmt.Errorf("site %s: %w", sc.URL, err)
@@ -151,7 +152,7 @@ func buildSite(cfg *config.Config, sc config.Site, d *Deps) (*site, error) {
 	}
 	s.limiter = newLimiter(perMin, time.Minute)
 	if sc.Upstream.URL != "" {
-		if s.proxy, err = buildProxy(cfg, sc, s, d); err != nil {
+		if s.proxy, err = g.buildProxy(cfg, sc, s); err != nil {
 			return nil, fmt.Errorf("site %s: upstream: %w", sc.URL, err)
 		}
 	}
@@ -161,7 +162,8 @@ func buildSite(cfg *config.Config, sc config.Site, d *Deps) (*site, error) {
 	return s, nil
 }
 
-func buildProxy(cfg *config.Config, sc config.Site, s *site, d *Deps) (*proxy.Proxy, error) {
+func (g *Gateway) buildProxy(cfg *config.Config, sc config.Site, s *site) (*proxy.Proxy, error) {
+	d := &g.deps
 	up, err := url.Parse(sc.Upstream.URL)
 	if err != nil {
 		return nil, err
@@ -206,7 +208,7 @@ func buildProxy(cfg *config.Config, sc config.Site, s *site, d *Deps) (*proxy.Pr
 		StripCookiePrefixes: []string{s.flows.Prefix()},
 		StripHeaders:        strip,
 		TrustedProxies:      trusted,
-		ErrorHandler:        d.upstreamError,
+		ErrorHandler:        g.upstreamError(s),
 		Metrics:             d.ProxyMetrics,
 	}
 	if sc.Inject.Enabled {

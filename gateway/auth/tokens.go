@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/logateway/logateway/gateway/salesforce"
@@ -48,21 +49,19 @@ func (t *Tokens) Valid(ctx context.Context, s *session.Session, force bool, stal
 	defer unlock()
 
 	// Another request (maybe on another replica) may have renewed while we waited.
-	rec, err := t.Sessions.Store().Get(ctx, s.ID)
-	if err != nil {
-		if errors.Is(err, session.ErrNotFound) {
+	if err := t.Sessions.Reload(ctx, s); err != nil {
+		if errors.Is(err, session.ErrNotFound) || errors.Is(err, session.ErrNoSession) {
 			return session.Tokens{}, ErrSessionEnded
 		}
 		return session.Tokens{}, err
 	}
+	rec := s.Record
 	latest := rec.Tokens
 	if force {
 		if latest.AccessToken != staleToken && !t.expiring(latest, t.now()) {
-			s.Record = rec
 			return latest, nil
 		}
 	} else if !t.expiring(latest, t.now()) {
-		s.Record = rec
 		return latest, nil
 	}
 
@@ -70,7 +69,7 @@ func (t *Tokens) Valid(ctx context.Context, s *session.Session, force bool, stal
 	if err != nil {
 		if errors.Is(err, ErrSessionEnded) {
 			t.event("refresh_ended")
-			_ = t.Sessions.Store().Delete(ctx, s.ID)
+			_ = t.Sessions.Destroy(ctx, discard{}, s)
 		} else {
 			t.event("refresh_failed")
 		}
@@ -78,7 +77,6 @@ func (t *Tokens) Valid(ctx context.Context, s *session.Session, force bool, stal
 	}
 	t.event("refresh_ok")
 	rec.Tokens = renewed
-	s.Record = rec
 	if err := t.Sessions.Save(ctx, s); err != nil {
 		return session.Tokens{}, err
 	}
@@ -138,3 +136,11 @@ func (t *Tokens) event(name string) {
 		t.OnRenew(name)
 	}
 }
+
+// discard is a ResponseWriter for ending a session outside a response (the
+// handler clears the visitor's cookie itself).
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}
