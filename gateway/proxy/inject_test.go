@@ -248,3 +248,24 @@ func TestAcceptsGzip(t *testing.T) {
 		})
 	}
 }
+
+func TestGzipPageThatDecodesBeyondTheLimitPassesUntouched(t *testing.T) {
+	compressed := gz(t, "<html><body>"+strings.Repeat("a", 1<<20)+"</body></html>")
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Encoding", "gzip")
+		_, _ = w.Write(compressed)
+	}))
+	t.Cleanup(up.Close)
+	p := newProxy(t, Options{Upstream: mustURL(t, up.URL), Inject: &InjectOptions{
+		Tag:       func(string) []byte { return []byte("TAG") },
+		ExtendCSP: func(c, _ string) string { return c },
+		MaxBytes:  64 << 10,
+	}})
+	req := mustGet(t, front(t, p, nil).URL+"/")
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, body := do(t, req)
+	if resp.Header.Get("Content-Encoding") != "gzip" || body != string(compressed) {
+		t.Errorf("got encoding %q and %d bytes, want the upstream's %d gzip bytes untouched", resp.Header.Get("Content-Encoding"), len(body), len(compressed))
+	}
+}
