@@ -35,6 +35,24 @@ func Addr(t testing.TB) string {
 		t.Fatalf("redistest: a real Redis is required (CI=true or LOGATEWAY_REQUIRE_REDIS=1) but %s did not answer PING: %v; start redis-server or set LOGATEWAY_TEST_REDIS", addr, err)
 	}
 	mr := miniredis.RunT(t)
+	// miniredis expires keys only when told time passed; follow the wall
+	// clock so TTL-based tests (expiry, stale locks) behave as on Redis.
+	stop := make(chan struct{})
+	go func() {
+		last := time.Now()
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case now := <-tick.C:
+				mr.FastForward(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop) })
 	t.Logf("redistest: no Redis answered at %s; using an embedded miniredis at %s (set LOGATEWAY_REQUIRE_REDIS=1 to require the real one)", addr, mr.Addr())
 	return mr.Addr()
 }
