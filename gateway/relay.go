@@ -23,7 +23,7 @@ import (
 // headers never reach the org.
 type relay struct {
 	prefix  string
-	target  *url.URL             // nil: the session's instance_url
+	target  *url.URL               // nil: the session's instance_url
 	service salesforce.TokenSource // nil: the visitor's token
 	client  *http.Client
 }

@@ -1,12 +1,12 @@
 package gateway_test
 
 import (
-	"log/slog"
-	"os"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"

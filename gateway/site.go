@@ -112,8 +112,8 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 	}
 	s.tokens = &auth.Tokens{
 		Signin: s.signin, Sessions: s.sessions,
-		Margin:   sc.Org.RefreshMargin.D(),
-		LockTTL:  15 * time.Second, LockWait: 20 * time.Second,
+		Margin:  sc.Org.RefreshMargin.D(),
+		LockTTL: 15 * time.Second, LockWait: 20 * time.Second,
 		Retries: 2, Backoff: 200 * time.Millisecond,
 		OnRenew: d.Metrics.Event,
 	}

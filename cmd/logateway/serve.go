@@ -274,4 +274,3 @@ func orgTransport() *http.Transport {
 	t.ResponseHeaderTimeout = 15 * time.Second
 	return t
 }
-

@@ -31,14 +31,14 @@ import (
 
 // Options shape one environment.
 type Options struct {
-	Store      session.Store                      // default: a memory store
-	Upstream   string                             // the site's upstream URL, if any
-	Config     func(c *config.Config)             // edit the gateway config before start
-	OrgConfig  func(c *devorg.Config)             // edit the emulated org before start
-	Logger     *slog.Logger                       // default: discard
-	AccessLog  bool                               // write the access log (to the Logger's output)
+	Store      session.Store                     // default: a memory store
+	Upstream   string                            // the site's upstream URL, if any
+	Config     func(c *config.Config)            // edit the gateway config before start
+	OrgConfig  func(c *devorg.Config)            // edit the emulated org before start
+	Logger     *slog.Logger                      // default: discard
+	AccessLog  bool                              // write the access log (to the Logger's output)
 	Wrap       func(h http.Handler) http.Handler // wrap the gateway handler (tests)
-	DevBanners bool                               // dev mode banners on pages
+	DevBanners bool                              // dev mode banners on pages
 }
 
 // Env is a running org + gateway.
