@@ -106,7 +106,13 @@ func BenchmarkServeSignedIn(b *testing.B) {
 
 // BenchmarkBareProxy is the yardstick: a ReverseProxy with the same tuned
 // transport and nothing else.
-func BenchmarkBareProxy(b *testing.B) {
+func BenchmarkBareProxy(b *testing.B) { benchBare(b, nil) }
+
+// BenchmarkBareProxyPooled gives the yardstick the same buffer pool, so the
+// difference to BenchmarkServe is the cost of what this package adds.
+func BenchmarkBareProxyPooled(b *testing.B) { benchBare(b, newBufferPool()) }
+
+func benchBare(b *testing.B, pool httputil.BufferPool) {
 	u := benchUpstream(b)
 	tr := &http.Transport{
 		ForceAttemptHTTP2:     true,
@@ -122,7 +128,8 @@ func BenchmarkBareProxy(b *testing.B) {
 			pr.SetURL(u)
 			pr.SetXForwarded()
 		},
-		Transport: tr,
+		Transport:  tr,
+		BufferPool: pool,
 	}
 	runParallel(b, rp.ServeHTTP)
 }
