@@ -104,7 +104,7 @@ func (g *Gateway) devIndex(c *gin.Context, s *site) {
 // proxyRequest sends a request upstream, by the site's access rules.
 func (g *Gateway) proxyRequest(c *gin.Context, s *site) {
 	r := c.Request
-	access := s.rules.Match(r.URL.EscapedPath())
+	access := s.rules.MatchRequest(r)
 	sess, err := s.sessions.Load(r.Context(), r)
 	if err != nil && !isNoSession(err) {
 		g.storeFailure(c, s, err)
