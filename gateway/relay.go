@@ -23,6 +23,7 @@ import (
 // headers never reach the org.
 type relay struct {
 	prefix  string
+	strip   []string               // the site's identity header names (configurable, so not covered by prefix)
 	target  *url.URL               // nil: the session's instance_url
 	service salesforce.TokenSource // nil: the visitor's token
 	client  *http.Client
@@ -33,6 +34,11 @@ func buildRelays(sc config.Site, s *site, d *Deps) ([]*relay, error) {
 	for _, rc := range sc.APIRelay {
 		rl := &relay{prefix: rc.Prefix, client: &http.Client{Transport: d.OrgHTTP.Transport, Timeout: 60 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+		for _, h := range []string{s.identity.user, s.identity.email, s.identity.preferred, s.identity.orgID, s.identity.userID, s.identity.name} {
+			if h != "" && h != "-" {
+				rl.strip = append(rl.strip, h)
+			}
+		}
 		if rc.Target != "" {
 			u, err := url.Parse(rc.Target)
 			if err != nil {
@@ -62,11 +68,11 @@ func serviceTokenSource(sc config.Site, rc config.APIRoute, s *site, d *Deps) (s
 	case "client-credentials":
 		return salesforce.NewClientCredentialsSource(org, "", ttl), nil
 	case "jwt-bearer":
-		key, err := salesforce.LoadPrivateKey(sc.Signin.JWT.KeyFile)
+		key, err := jwtKey(sc)
 		if err != nil {
 			return nil, err
 		}
-		aud := firstNonEmpty(sc.Signin.JWT.Audience, "https://login.salesforce.com")
+		aud := firstNonEmpty(sc.Signin.JWT.Audience, config.DefaultJWTAudience)
 		tokenHost := strings.TrimRight(firstNonEmpty(sc.Org.LoginURL, sc.Org.MyDomain), "/")
 		org.BaseURL = tokenHost
 		return salesforce.NewJWTSource(org, key, salesforce.Assertion{ClientID: sc.ECA.ClientID, Username: rc.ServiceUsername, Audience: aud}, ttl), nil
@@ -74,9 +80,17 @@ func serviceTokenSource(sc config.Site, rc config.APIRoute, s *site, d *Deps) (s
 	return nil, errors.New("api_relay service_flow must be jwt-bearer or client-credentials")
 }
 
-// hopHeaders and gateway headers never go to the org.
-var relayDrop = []string{"Cookie", "Authorization", "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto",
-	"Connection", "Keep-Alive", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "X-Lo-Csrf", "Origin", "Referer"}
+// relayDrop never goes to the org: the visitor's credentials for our site
+// (cookies, Authorization), hop-by-hop headers, and what identifies the
+// visitor's page or network path. X-Forwarded-*, X-Real-Ip and the gateway's
+// own X-Lo-* headers are dropped by prefix in forward.
+var relayDrop = []string{"Cookie", "Authorization", "Proxy-Authorization", "Forwarded", "X-Real-Ip", "Via",
+	"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Origin", "Referer"}
+
+// relayDropResponse never comes back from the org: its cookies are not for the
+// visitor's browser on our site, and hop-by-hop headers belong to one connection.
+var relayDropResponse = map[string]bool{"Set-Cookie": true, "Connection": true, "Keep-Alive": true, "Transfer-Encoding": true,
+	"Trailer": true, "Upgrade": true, "Proxy-Authenticate": true, "Alt-Svc": true}
 
 func (rl *relay) serve(g *Gateway, c *gin.Context, s *site) {
 	r := c.Request
@@ -85,6 +99,10 @@ func (rl *relay) serve(g *Gateway, c *gin.Context, s *site) {
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.policy.SameOrigin(r) && !s.policy.IsTrusted(r.Header.Get("Origin")) {
 		g.fail(c, s, http.StatusForbidden, failure{Reason: "csrf", Heading: "Request refused", Message: "This API answers this site's own pages only."})
+		return
+	}
+	if !cleanRelayPath(r.URL.Path) {
+		g.fail(c, s, http.StatusBadRequest, failure{Reason: "bad_path", Heading: "Bad request", Message: "This API path is not allowed."})
 		return
 	}
 	ctx := r.Context()
@@ -102,15 +120,15 @@ func (rl *relay) serve(g *Gateway, c *gin.Context, s *site) {
 		t, err := s.tokens.Valid(ctx, sess, force, stale)
 		return t.AccessToken, t.InstanceURL, err
 	}
-	if rl.service == nil {
-		var ok bool
-		if sess, ok = g.loadSession(c, s); !ok {
-			return
-		}
-		if sess == nil {
-			g.needSignin(c, s)
-			return
-		}
+	// A service route acts as an integration user; it still answers signed-in
+	// visitors only, so the open internet cannot borrow that user's API access.
+	var ok bool
+	if sess, ok = g.loadSession(c, s); !ok {
+		return
+	}
+	if sess == nil {
+		g.needSignin(c, s)
+		return
 	}
 	tok, instance, err := token(false, "")
 	if err != nil {
@@ -134,8 +152,8 @@ func (rl *relay) serve(g *Gateway, c *gin.Context, s *site) {
 	defer resp.Body.Close()
 	h := c.Writer.Header()
 	for k, vs := range resp.Header {
-		if k == "Set-Cookie" || k == "Connection" || k == "Transfer-Encoding" {
-			continue // the org's cookies are not for the visitor's browser on our site
+		if relayDropResponse[k] {
+			continue
 		}
 		h[k] = vs
 	}
@@ -164,13 +182,23 @@ func (rl *relay) forward(ctx context.Context, r *http.Request, token, instance s
 	}
 	req.ContentLength = r.ContentLength
 	for k, vs := range r.Header {
-		req.Header[k] = vs
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	// Headers the visitor's Connection header names are hop-by-hop too.
+	for _, v := range r.Header.Values("Connection") {
+		for _, name := range strings.Split(v, ",") {
+			req.Header.Del(strings.TrimSpace(name))
+		}
 	}
 	for _, k := range relayDrop {
 		req.Header.Del(k)
 	}
+	for _, k := range rl.strip {
+		req.Header.Del(k)
+	}
 	for k := range req.Header {
-		if strings.HasPrefix(strings.ToLower(strings.ReplaceAll(k, "_", "-")), "x-forwarded-") {
+		l := strings.ToLower(strings.ReplaceAll(k, "_", "-"))
+		if strings.HasPrefix(l, "x-forwarded-") || strings.HasPrefix(l, "x-lo-") {
 			delete(req.Header, k)
 		}
 	}
@@ -188,4 +216,15 @@ func (g *Gateway) relayTokenFailure(c *gin.Context, s *site, err error) {
 	default:
 		g.orgFailure(c, s, "relay_token", err)
 	}
+}
+
+// cleanRelayPath refuses dot segments (decoded), so a relayed path cannot climb
+// out of the route's target path on the org's host.
+func cleanRelayPath(p string) bool {
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return !strings.ContainsAny(p, "\\\x00")
 }

@@ -67,7 +67,7 @@ func (j *JWTBearer) Finish(ctx context.Context, code string, fs FlowState) (*ses
 	cfg.Endpoint = p.Endpoint()
 	tok, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, j.HTTP), code, oauth2.VerifierOption(fs.Verifier))
 	if err != nil {
-		return nil, &OrgError{Op: "identity provider code exchange", Err: err}
+		return nil, idpExchangeError(err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
@@ -87,6 +87,13 @@ func (j *JWTBearer) Finish(ctx context.Context, code string, fs FlowState) (*ses
 	value, _ := claims[j.UsernameClaim].(string)
 	if value == "" {
 		return nil, &UnmappedUser{Claim: j.UsernameClaim}
+	}
+	// An address the IdP has not verified may be anyone's: mapping it to a
+	// Salesforce username would let a visitor choose whom to act as.
+	if j.UsernameClaim == "email" {
+		if v, ok := claims["email_verified"].(bool); ok && !v {
+			return nil, &UnmappedUser{Claim: j.UsernameClaim, Unverified: true}
+		}
 	}
 	username := j.username(value)
 	t, err := j.mint(ctx, username)
@@ -114,16 +121,66 @@ func (j *JWTBearer) Finish(ctx context.Context, code string, fs FlowState) (*ses
 	}}, nil
 }
 
-// UnmappedUser means the IdP's id_token lacks the claim that names the user.
-type UnmappedUser struct{ Claim string }
-
-func (e *UnmappedUser) Error() string {
-	return "the identity provider's id_token has no " + e.Claim + " claim to map to a Salesforce username (signin.idp.username_claim)"
+// UnmappedUser means the IdP's id_token lacks the claim that names the user, or
+// names it with an address the IdP has not verified.
+type UnmappedUser struct {
+	Claim      string
+	Unverified bool // email claim present but email_verified is false
 }
 
+func (e *UnmappedUser) Error() string {
+	if e.Unverified {
+		return "the identity provider says the id_token's email is not verified, so it cannot name a Salesforce user (verify the address at the IdP, or set signin.idp.username_claim to another claim)"
+	}
+	return "the identity provider's id_token has no " + e.Claim + " claim to map to a Salesforce username (signin.idp.username_claim; ask the IdP to put it in the id_token or request its scope in signin.idp.scopes)"
+}
+
+// IdPError is the identity provider refusing the code exchange (as opposed to
+// not answering, which is an *OrgError): Code is its OAuth error word.
+type IdPError struct {
+	Code        string
+	Description string
+}
+
+func (e *IdPError) Error() string {
+	s := "identity provider refused the code exchange: " + e.Code
+	if e.Description != "" {
+		s += ": " + e.Description
+	}
+	return s
+}
+
+// Hint says what an admin should check for the IdP's refusal.
+func (e *IdPError) Hint() string {
+	switch e.Code {
+	case "invalid_grant":
+		return "the identity provider refused the authorization code (already used, expired, or PKCE verifier mismatch): the visitor should sign in again"
+	case "invalid_client", "unauthorized_client":
+		return "the identity provider does not accept the gateway's client: check signin.idp.client_id and its client secret (signin.idp.client_secret_env / client_secret_file)"
+	}
+	return "the identity provider answered " + e.Code + ": check the gateway's application at the IdP (client id, secret, redirect URI = site url + eca.callback_path)"
+}
+
+// idpExchangeError keeps the IdP's OAuth refusal readable and leaves transport
+// failures as *OrgError (unreachable: 503).
+func idpExchangeError(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.ErrorCode != "" {
+		return &IdPError{Code: re.ErrorCode, Description: re.ErrorDescription}
+	}
+	return &OrgError{Op: "identity provider code exchange", Err: err}
+}
+
+// username maps the IdP claim to a Salesforce username: the lookup table first
+// (exactly, then case-insensitively, as Salesforce usernames are), then the template.
 func (j *JWTBearer) username(v string) string {
 	if u, ok := j.UsernameMap[v]; ok {
 		return u
+	}
+	for k, u := range j.UsernameMap {
+		if strings.EqualFold(k, v) {
+			return u
+		}
 	}
 	t := j.Template
 	if t == "" {
@@ -143,6 +200,11 @@ func (j *JWTBearer) mint(ctx context.Context, username string) (salesforce.Token
 	}
 	t, err := j.Org.JWTBearer(ctx, a)
 	if err != nil {
+		// Salesforce words an expired assertion like a used authorization code;
+		// the grant tells the two apart for the hint and the callback page.
+		if se, ok := salesforce.AsError(err); ok && se.Grant == "" {
+			se.Grant = salesforce.GrantJWTBearer
+		}
 		return salesforce.Token{}, &OrgError{Op: "JWT bearer exchange for " + username, Err: err}
 	}
 	return t, nil
