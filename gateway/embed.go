@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -68,7 +69,7 @@ func (s *site) embedCSP() trust.CSP {
 		Img:            imgs,
 		Connect:        []string{"'self'"},
 		Frame:          s.frameOrigins(),
-		FrameAncestors: []string{s.policy.FrameAncestors()},
+		FrameAncestors: strings.Fields(s.policy.FrameAncestors()),
 		Form:           []string{"'self'"},
 		Base:           []string{"'none'"},
 		Object:         []string{"'none'"},

@@ -161,3 +161,9 @@ func (l *limiter) allow(key string) (time.Duration, bool) {
 	w.n++
 	return 0, true
 }
+
+// frontdoorMethodNotAllowed answers like Salesforce's template helper does.
+func frontdoorMethodNotAllowed(c *gin.Context) {
+	c.Header("Allow", "GET, POST, OPTIONS")
+	writeJSON(c, http.StatusMethodNotAllowed, map[string]any{"error": "METHOD_NOT_ALLOWED", "message": "Use GET", "status": 405})
+}

@@ -249,7 +249,7 @@ func writeJSON(c *gin.Context, status int, v any) {
 func pageCSP(s *site) trust.CSP {
 	fa := []string{"'none'"}
 	if s != nil {
-		fa = []string{s.policy.FrameAncestors()}
+		fa = strings.Fields(s.policy.FrameAncestors())
 	}
 	return trust.CSP{
 		Default: []string{"'self'"}, Script: []string{"'self'"}, Style: []string{"'self'"},

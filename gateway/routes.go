@@ -49,6 +49,9 @@ func (g *Gateway) routes(st *state) *gin.Engine {
 	s.GET("/frontdoor", g.frontdoor)
 	s.POST("/frontdoor", g.frontdoor)
 	s.OPTIONS("/frontdoor", g.frontdoor)
+	for _, m := range []string{http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		s.Handle(m, "/frontdoor", frontdoorMethodNotAllowed)
+	}
 	s.GET("/session", g.sessionInfo)
 	s.OPTIONS("/session", g.sessionInfo)
 	s.GET("/boot", g.bootInfo)
