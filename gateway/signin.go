@@ -149,9 +149,17 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 	rec, err := s.signin.Finish(ctx, code, fs)
 	if err != nil {
 		g.deps.Metrics.Event("signin_failed")
-		if se, ok := salesforce.AsError(err); ok && se.Code == "invalid_grant" && strings.Contains(se.Description, "authorization code") {
+		// For the JWT bearer grant these words mean an expired assertion (clock), an admin matter.
+		if se, ok := salesforce.AsError(err); ok && se.Code == "invalid_grant" && se.Grant != salesforce.GrantJWTBearer && strings.Contains(se.Description, "authorization code") {
 			g.fail(c, s, http.StatusBadRequest, failure{Reason: "code_expired", Heading: "This sign-in link has expired or was already used",
 				Message: "Start again to sign in.", Retry: retry, Err: err})
+			return
+		}
+		if status, f, ok := signinRefusal(err); ok {
+			if status == http.StatusBadRequest {
+				f.Retry = retry
+			}
+			g.fail(c, s, status, f)
 			return
 		}
 		g.orgFailure(c, s, "signin", err, retry)
