@@ -1,0 +1,92 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// report is one run's numbers, printed as Markdown (it reads as well in a
+// terminal as in README.md).
+type report struct {
+	results            []*result // bare, gateway memory, gateway Redis, unauthenticated
+	signin, frontdoor  cost
+	heapPerSession     float64
+	sessions           int
+	idleMem, idleRedis int64
+	opts               options
+	took               time.Duration
+	cpus               int
+}
+
+func (r report) String() string {
+	var b strings.Builder
+	o := r.opts
+	fmt.Fprintf(&b, "## logateway benchmark\n\n")
+	if o.smoke {
+		fmt.Fprintf(&b, "**Smoke run: these numbers prove the harness works and mean nothing.**\n\n")
+	}
+	fmt.Fprintf(&b, "%s, %s/%s, %d CPUs, %s. Loopback; 1 KiB upstream page; %d keep-alive connections; "+
+		"%d interleaved rounds of %v per target. Each proxy runs in its own process: CPU is its utime+stime "+
+		"per request, RSS its VmHWM. The load generator and the upstream share the machine.\n\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, r.cpus, runtime.Version(),
+		o.conc, o.rounds, o.duration)
+
+	fmt.Fprintf(&b, "| target | requests/s | p50 | p99 | CPU µs/request | peak RSS | failed |\n")
+	fmt.Fprintf(&b, "|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, res := range r.results {
+		p50, p99 := res.percentile(0.50), res.percentile(0.99)
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %.1f | %s | %d |\n",
+			res.name, res.rps(), ms(p50), ms(p99), res.cpuPerReq(), mib(res.peakRSS), res.errors)
+	}
+
+	bare, mem, red, unauth := r.results[0], r.results[1], r.results[2], r.results[3]
+	ratio := func(a, b float64) float64 {
+		if b == 0 {
+			return 0
+		}
+		return a / b
+	}
+	bareP99 := float64(bare.percentile(0.99))
+	rows := []struct {
+		what    string
+		reached float64
+		unit    string
+		target  float64
+		atLeast bool
+	}{
+		{"authenticated, memory store: requests/s vs bare", ratio(mem.rps(), bare.rps()), "×", 0.85, true},
+		{"authenticated, Redis store: requests/s vs bare", ratio(red.rps(), bare.rps()), "×", 0.75, true},
+		{"authenticated, memory store: p99 vs bare", ratio(float64(mem.percentile(0.99)), bareP99), "×", 1.2, false},
+		{"authenticated, Redis store: p99 vs bare", ratio(float64(red.percentile(0.99)), bareP99), "×", 1.2, false},
+		{"no session, protected page (302 to sign-in): requests/s vs bare", ratio(unauth.rps(), bare.rps()), "×", 1.0, true},
+		{"gateway CPU per complete sign-in", float64(r.signin.gatewayCPU.Microseconds()) / 1000, " ms", 1, false},
+		{"frontdoor: gateway CPU per mint (overhead over the org call)", float64(r.frontdoor.gatewayCPU.Microseconds()) / 1000, " ms", 0.5, false},
+		{fmt.Sprintf("heap per stored session (memory store, %d sessions)", r.sessions), r.heapPerSession / 1024, " KiB", 2, false},
+		{"idle RSS, memory store", float64(r.idleMem) / (1 << 20), " MiB", 20, false},
+		{"idle RSS, Redis store", float64(r.idleRedis) / (1 << 20), " MiB", 20, false},
+	}
+	fmt.Fprintf(&b, "\n| measure | reached | target | met |\n|---|---:|---:|:---:|\n")
+	for _, row := range rows {
+		met := row.reached <= row.target
+		op := "≤"
+		if row.atLeast {
+			met, op = row.reached >= row.target, "≥"
+		}
+		mark := "yes"
+		if !met {
+			mark = "no"
+		}
+		fmt.Fprintf(&b, "| %s | %.2f%s | %s %.2f%s | %s |\n", row.what, row.reached, row.unit, op, row.target, row.unit, mark)
+	}
+	fmt.Fprintf(&b, "\nCPU per request vs bare: memory store %.2f×, Redis store %.2f×, no session %.2f×.\n",
+		ratio(mem.cpuPerReq(), bare.cpuPerReq()), ratio(red.cpuPerReq(), bare.cpuPerReq()), ratio(unauth.cpuPerReq(), bare.cpuPerReq()))
+	fmt.Fprintf(&b, "Sign-in (%d, one after the other): gateway CPU %s, org CPU %s, wall p50 %s (org pages included).\n",
+		r.signin.n, ms(r.signin.gatewayCPU), ms(r.signin.orgCPU), ms(r.signin.p50))
+	fmt.Fprintf(&b, "Frontdoor (%d mints): gateway CPU %s, org CPU %s, wall p50 %s, p99 %s.\n",
+		r.frontdoor.n, ms(r.frontdoor.gatewayCPU), ms(r.frontdoor.orgCPU), ms(r.frontdoor.p50), ms(r.frontdoor.p99))
+	fmt.Fprintf(&b, "Heap per stored session: %.0f bytes. Idle RSS: memory %s, Redis %s. Run took %v.\n",
+		r.heapPerSession, mib(r.idleMem), mib(r.idleRedis), r.took.Round(time.Second))
+	return b.String()
+}
