@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -328,4 +329,13 @@ func TestCheckPrintsTheChecklistAndRejectsBadConfigs(t *testing.T) {
 			t.Errorf("check output lacks %q:\n%s", want, ee.msg)
 		}
 	}
+}
+
+func mustQuery(t *testing.T, raw string) url.Values {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query()
 }

@@ -174,17 +174,29 @@ func (e *Env) SignIn(client *http.Client, username, password, rd string) (*url.U
 	if err != nil {
 		return nil, err
 	}
+	resp, err = SubmitOrgForms(client, resp, e.OrgURL, username, password)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	// Landing on rd is success whatever rd answers; ending on the gateway's own
+	// sign-in routes with an error is not.
+	if p := resp.Request.URL.Path; resp.StatusCode >= 400 && (p == "/callback.html" || strings.HasPrefix(p, "/__lo/login")) {
+		return resp.Request.URL, fmt.Errorf("sign-in ended with %d at %s", resp.StatusCode, p)
+	}
+	return resp.Request.URL, nil
+}
+
+// SubmitOrgForms answers the emulated org's sign-in and consent pages, starting
+// from resp (a page of the org at orgURL), until the browser leaves the org. It
+// returns the first response that is not an org page, body unread.
+func SubmitOrgForms(client *http.Client, resp *http.Response, orgURL, username, password string) (*http.Response, error) {
 	for i := 0; i < 4; i++ {
+		if !strings.HasPrefix(resp.Request.URL.String(), orgURL) || (resp.StatusCode >= 300 && resp.StatusCode < 400) {
+			return resp, nil // left the org (or the client stopped at a redirect)
+		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if !strings.HasPrefix(resp.Request.URL.String(), e.OrgURL) {
-			// Landing on rd is success whatever rd answers; ending on the
-			// gateway's own sign-in routes with an error is not.
-			if p := resp.Request.URL.Path; resp.StatusCode >= 400 && (p == "/callback.html" || strings.HasPrefix(p, "/__lo/login")) {
-				return resp.Request.URL, fmt.Errorf("sign-in ended with %d at %s", resp.StatusCode, p)
-			}
-			return resp.Request.URL, nil
-		}
 		m := formAction.FindSubmatch(body)
 		if m == nil {
 			return nil, fmt.Errorf("org page at %s has no form (status %d)", resp.Request.URL.Path, resp.StatusCode)
@@ -201,13 +213,13 @@ func (e *Env) SignIn(client *http.Client, username, password, rd string) (*url.U
 		} else {
 			form.Set("devorg_action", "allow")
 		}
-		resp, err = client.PostForm(action.String(), form)
-		if err != nil {
+		var err error
+		if resp, err = client.PostForm(action.String(), form); err != nil {
 			return nil, err
 		}
 	}
 	resp.Body.Close()
-	return nil, errors.New("sign-in did not finish after 4 org pages")
+	return nil, errors.New("sign-in did not leave the org after 4 pages")
 }
 
 // Alice is the default test user of the emulated org.
