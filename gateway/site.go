@@ -312,7 +312,7 @@ func (s *site) bootConfig(cfg *config.Config) map[string]any {
 		"popup":             sc.Signin.Popup,
 		"remintIntervalMs":  remint.Milliseconds(),
 		"maxRetries":        5,
-		"containerId":       "lo-chat",
+		"containerId":       "lo-container", // templates/embed.html's mount point
 		"gatewayOrigin":     s.origin,
 		"devMode":           cfg.Dev,
 	}
