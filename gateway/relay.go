@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -23,9 +24,9 @@ import (
 // headers never reach the org.
 type relay struct {
 	prefix  string
-	strip   []string               // the site's identity header names (configurable, so not covered by prefix)
-	target  *url.URL               // nil: the session's instance_url
-	service salesforce.TokenSource // nil: the visitor's token
+	strip   []string       // the site's identity header names (configurable, so not covered by prefix)
+	target  *url.URL       // nil: the session's instance_url
+	service *serviceTokens // nil: the visitor's token
 	client  *http.Client
 }
 
@@ -51,14 +52,14 @@ func buildRelays(sc config.Site, s *site, d *Deps) ([]*relay, error) {
 			if err != nil {
 				return nil, err
 			}
-			rl.service = src
+			rl.service = &serviceTokens{src: src, renewing: make(chan struct{}, 1)}
 		}
 		out = append(out, rl)
 	}
 	return out, nil
 }
 
-func serviceTokenSource(sc config.Site, rc config.APIRoute, s *site, d *Deps) (salesforce.TokenSource, error) {
+func serviceTokenSource(sc config.Site, rc config.APIRoute, s *site, d *Deps) (*salesforce.CachedSource, error) {
 	ttl := sc.Org.SessionTimeout.D() - sc.Org.RefreshMargin.D()
 	if ttl <= 0 {
 		ttl = sc.Org.SessionTimeout.D() / 2
@@ -84,7 +85,7 @@ func serviceTokenSource(sc config.Site, rc config.APIRoute, s *site, d *Deps) (s
 // (cookies, Authorization), hop-by-hop headers, and what identifies the
 // visitor's page or network path. X-Forwarded-*, X-Real-Ip and the gateway's
 // own X-Lo-* headers are dropped by prefix in forward.
-var relayDrop = []string{"Cookie", "Authorization", "Proxy-Authorization", "Forwarded", "X-Real-Ip", "Via",
+var relayDrop = []string{"Cookie", "Authorization", "Proxy-Authorization", "Forwarded", "X-Real-Ip", "Via", "X-Request-Id",
 	"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Origin", "Referer"}
 
 // relayDropResponse never comes back from the org: its cookies are not for the
@@ -109,12 +110,13 @@ func (rl *relay) serve(g *Gateway, c *gin.Context, s *site) {
 	var sess *session.Session
 	token := func(force bool, stale string) (string, string, error) {
 		if rl.service != nil {
+			var t salesforce.Token
+			var err error
 			if force {
-				if inv, ok := rl.service.(interface{ Invalidate() }); ok {
-					inv.Invalidate()
-				}
+				t, err = rl.service.renew(ctx, stale)
+			} else {
+				t, err = rl.service.src.Token(ctx)
 			}
-			t, err := rl.service.Token(ctx)
 			return t.AccessToken, t.InstanceURL, err
 		}
 		t, err := s.tokens.Valid(ctx, sess, force, stale)
@@ -137,7 +139,7 @@ func (rl *relay) serve(g *Gateway, c *gin.Context, s *site) {
 	}
 	replayable := r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0
 	resp, err := rl.forward(ctx, r, tok, instance)
-	if err == nil && resp.StatusCode == http.StatusUnauthorized && replayable {
+	if err == nil && replayable && tokenRefused(resp) {
 		_ = resp.Body.Close()
 		if tok, instance, err = token(true, tok); err != nil {
 			g.relayTokenFailure(c, s, err)
@@ -227,4 +229,58 @@ func cleanRelayPath(p string) bool {
 		}
 	}
 	return !strings.ContainsAny(p, "\\\x00")
+}
+
+// tokenRefused reports an org answer that means "this token is no longer
+// good": 401 (the REST APIs' INVALID_SESSION_ID), or 403 with the identity
+// endpoints' Bad_OAuth_Token word. A 403 body is peeked at and put back, so
+// other 403s reach the caller unchanged.
+func tokenRefused(resp *http.Response) bool {
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		return true
+	case http.StatusForbidden:
+		const peek = 4 << 10
+		head, _ := io.ReadAll(io.LimitReader(resp.Body, peek))
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
+		word := strings.ToLower(string(head))
+		return strings.Contains(word, "bad_oauth_token") || strings.Contains(word, "invalid_session_id")
+	}
+	return false
+}
+
+// relayFor is the relay route serving path p, or nil.
+func (s *site) relayFor(p string) *relay {
+	for _, rl := range s.relays {
+		if strings.HasPrefix(p, rl.prefix) {
+			return rl
+		}
+	}
+	return nil
+}
+
+// serviceTokens is a route's cached service token. When the org refuses it,
+// many requests learn so at once; renew lets the first one drop the token and
+// mint, and hands the others the new token, so one dead token costs one mint.
+type serviceTokens struct {
+	src      *salesforce.CachedSource
+	renewing chan struct{} // a lock a waiting request can give up on
+}
+
+func (st *serviceTokens) renew(ctx context.Context, stale string) (salesforce.Token, error) {
+	select {
+	case st.renewing <- struct{}{}:
+	case <-ctx.Done():
+		return salesforce.Token{}, ctx.Err()
+	}
+	defer func() { <-st.renewing }()
+	t, err := st.src.Token(ctx)
+	if err != nil || t.AccessToken != stale {
+		return t, err // another request already replaced the refused token
+	}
+	st.src.Invalidate()
+	return st.src.Token(ctx)
 }
