@@ -84,7 +84,7 @@ func (g *Gateway) dispatch(c *gin.Context) {
 		ri.route = "embed"
 		g.embed(c, s)
 		return
-	case strings.HasPrefix(p, "/__lo/"):
+	case strings.HasPrefix(p, "/__lo/") && s.relayFor(p) == nil: // relays may live under /__lo/ (/__lo/api/)
 		ri.route = "lo_not_found"
 		g.fail(c, s, http.StatusNotFound, failure{Reason: "not_found", Heading: "Not found", Message: "There is nothing at this address."})
 		return
