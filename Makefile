@@ -35,7 +35,7 @@ bench-smoke:
 # Fuzz the visitor-input parsers (not part of CI's default run).
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSafeRedirect -fuzztime 60s ./gateway/trust/
-	$(GO) test -run '^$$' -fuzz FuzzCleanPath -fuzztime 60s ./gateway/proxy/
+	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 60s ./gateway/proxy/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"encoding/json"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -300,4 +301,83 @@ func TestProactiveRefreshBeforeKnownExpiry(t *testing.T) {
 	if n := env.Org.Count("singleaccess"); n != 1 {
 		t.Fatalf("UI Bridge calls = %d, want 1 (no failed call before the refresh)", n)
 	}
+}
+
+func TestVisitorErrorPages(t *testing.T) {
+	env := harness.Start(t, harness.Options{})
+
+	t.Run("denied consent shows a polite page with a retry link", func(t *testing.T) {
+		c := harness.Client()
+		resp, err := c.Get(env.URL + "/__lo/login?rd=/__lo/embed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		// Sign in at the org, then press Deny on the consent page.
+		form := url.Values{"devorg_action": {"login"}, "username": {"bob@devorg.example"}, "pw": {"bob"}}
+		for _, h := range hiddenInputs(string(body)) {
+			form.Set(h[0], h[1])
+		}
+		resp, err = c.PostForm(resp.Request.URL.String(), form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), "oadeny") {
+			t.Fatalf("no consent page after sign-in (at %s)", resp.Request.URL.Path)
+		}
+		form = url.Values{"devorg_action": {"deny"}}
+		for _, h := range hiddenInputs(string(body)) {
+			form.Set(h[0], h[1])
+		}
+		resp, err = c.PostForm(resp.Request.URL.String(), form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "Sign-in cancelled") || !strings.Contains(string(body), "/__lo/login?rd=") {
+			t.Fatalf("denied consent: %d at %s, want 403 'Sign-in cancelled' with a retry link", resp.StatusCode, resp.Request.URL.Path)
+		}
+		if si := getSession(t, c, env.URL); si.SignedIn {
+			t.Fatal("denied consent left the visitor signed in")
+		}
+	})
+
+	t.Run("an unreachable org is a 503 page, and sign-in works again when it is back", func(t *testing.T) {
+		c := harness.Client()
+		cb := captureCallback(t, env, c)
+		env.Org.SetDown(true)
+		resp, err := noFollow(c).Get(cb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		env.Org.SetDown(false)
+		if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "not answering") {
+			t.Fatalf("callback while the org is down: %d, want 503 'not answering'", resp.StatusCode)
+		}
+		if strings.Contains(string(body), "code=") || strings.Contains(string(body), "goroutine") {
+			t.Fatal("the error page shows the code or a stack trace")
+		}
+		if _, err := env.SignIn(c, harness.AliceUser, harness.AlicePass, "/"); err != nil {
+			t.Fatalf("sign-in after the org came back: %v", err)
+		}
+		if si := getSession(t, c, env.URL); !si.SignedIn {
+			t.Fatal("not signed in after the org came back")
+		}
+	})
+}
+
+func hiddenInputs(page string) [][2]string {
+	var out [][2]string
+	for _, part := range strings.Split(page, `<input type="hidden" name="`)[1:] {
+		name, rest, _ := strings.Cut(part, `" value="`)
+		value, _, _ := strings.Cut(rest, `"`)
+		out = append(out, [2]string{name, html.UnescapeString(value)})
+	}
+	return out
 }
