@@ -27,6 +27,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/logateway/logateway/config"
+	"github.com/logateway/logateway/gateway/devorg"
 	"github.com/logateway/logateway/gateway/session"
 	"github.com/logateway/logateway/internal/harness"
 )
@@ -196,7 +197,7 @@ type outageEnv struct {
 	logs  *syncBuffer
 }
 
-func startOutageEnv(t *testing.T) *outageEnv {
+func startOutageEnv(t *testing.T, edit ...func(*harness.Options)) *outageEnv {
 	t.Helper()
 	rs := startOwnRedis(t)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -205,14 +206,18 @@ func startOutageEnv(t *testing.T) *outageEnv {
 	}))
 	t.Cleanup(up.Close)
 	logs := &syncBuffer{}
-	reps := harness.StartReplicas(t, 2, harness.Options{
+	o := harness.Options{
 		Upstream: up.URL,
 		Logger:   slog.New(slog.NewTextHandler(logs, nil)),
 		Config: func(c *config.Config) {
 			highFrontdoorLimit(c)
 			c.Sites[0].Access = []config.AccessRule{{Path: "/app/", Access: "protected"}}
 		},
-	}, redisStores(t, rs.addr, session.RedisOptions{
+	}
+	for _, f := range edit {
+		f(&o)
+	}
+	reps := harness.StartReplicas(t, 2, o, redisStores(t, rs.addr, session.RedisOptions{
 		KeyPrefix:   "logateway-outage:",
 		DialTimeout: redisTimeout, ReadTimeout: redisTimeout, WriteTimeout: redisTimeout,
 	}))
@@ -606,5 +611,50 @@ func TestSignInDuringAnOutageWritesNoSession(t *testing.T) {
 	}
 	if si := getSession(t, e.Via(c, 0), e.URL); !si.SignedIn {
 		t.Fatal("not signed in after signing in again once Redis came back")
+	}
+}
+
+// With refresh token rotation the org kills the old refresh token the moment
+// it issues a new one; if Redis dies between that answer and the save, the
+// new tokens must still reach the store once it is back, or the visitor is
+// signed out by an outage (and the next replica spends a dead token).
+func TestRedisDownDuringARefreshKeepsTheVisitorSignedIn(t *testing.T) {
+	e := startOutageEnv(t, func(o *harness.Options) {
+		base := o.Config
+		o.Config = func(c *config.Config) {
+			base(c)
+			c.Sites[0].Org.SessionTimeout = config.Duration(2 * time.Second)
+			c.Sites[0].Org.RefreshMargin = config.Duration(time.Second)
+			c.Sites[0].LightningOut.RemintInterval = config.Duration(time.Second)
+		}
+		o.OrgConfig = func(c *devorg.Config) { c.Apps[0].RefreshTokenRotation = true }
+	})
+	cookies := e.signIn(t, 1)
+	time.Sleep(1200 * time.Millisecond) // the token is now within the refresh margin
+	e.Org.ResetCounts()
+	e.Org.SetLatency(800 * time.Millisecond)
+
+	first := make(chan answer, 1)
+	go func() { first <- e.send(0, cookies[0], visitorProbes[1].req(e.URL)) }()
+	time.Sleep(300 * time.Millisecond) // the refresh is now in flight at the org
+	e.redis.stop(true)
+	a := <-first
+	e.Org.SetLatency(0)
+	if a.status != http.StatusServiceUnavailable || a.clearsSess {
+		t.Fatalf("frontdoor whose refresh could not be saved: status %d, clears cookie %v; want 503 keeping the cookie", a.status, a.clearsSess)
+	}
+	if n := e.Org.Count("token:refresh_token"); n != 1 {
+		t.Fatalf("refresh calls at the org while Redis died = %d, want 1 (the test did not hit the window)", n)
+	}
+
+	e.redis.start()
+	e.waitReady(t, http.StatusOK, 5*time.Second)
+	for i := range 2 {
+		if b := e.send(1-i, cookies[0], visitorProbes[1].req(e.URL)); b.status != http.StatusOK {
+			t.Errorf("frontdoor via replica %d after Redis came back: status %d body %.200s, want 200 with the tokens refreshed during the outage", 1-i, b.status, b.body)
+		}
+	}
+	if n := e.Org.Count("token:refresh_token"); n != 1 {
+		t.Errorf("refresh calls at the org = %d, want 1: the rotated refresh token was spent again", n)
 	}
 }

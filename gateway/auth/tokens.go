@@ -24,9 +24,13 @@ type Tokens struct {
 	LockWait time.Duration // how long a request waits for another's renewal
 	Retries  int           // transient failures retried this many times
 	Backoff  time.Duration // first retry delay, doubled each time
-	// OnRenew is told of each renewal's outcome ("refresh_ok", "refresh_failed", "refresh_ended").
+	// OnRenew is told of each renewal's outcome ("refresh_ok", "refresh_failed", "refresh_ended"),
+	// and of a save retried after a store outage ("refresh_saved_late", "refresh_lost").
 	OnRenew func(event string)
-	Now     func() time.Time
+	// SaveRetry is how often renewed tokens the store refused are saved again
+	// (default 250ms), for up to LockTTL.
+	SaveRetry time.Duration
+	Now       func() time.Time
 }
 
 // Valid returns a usable access token for s. With force (the org just answered
@@ -46,7 +50,12 @@ func (t *Tokens) Valid(ctx context.Context, s *session.Session, force bool, stal
 		}
 		return session.Tokens{}, err
 	}
-	defer unlock()
+	keepLock := false
+	defer func() {
+		if !keepLock {
+			unlock()
+		}
+	}()
 
 	// Another request (maybe on another replica) may have renewed while we waited.
 	if err := t.Sessions.Reload(ctx, s); err != nil {
@@ -78,9 +87,43 @@ func (t *Tokens) Valid(ctx context.Context, s *session.Session, force bool, stal
 	t.event("refresh_ok")
 	rec.Tokens = renewed
 	if err := t.Sessions.Save(ctx, s); err != nil {
+		if errors.Is(err, session.ErrUnavailable) {
+			// The org has spent the old refresh token (with rotation it is now
+			// dead), so losing the new one to a store outage would sign the
+			// visitor out. This request answers 503 at once; the lock stays
+			// held (other replicas wait instead of spending the dead token)
+			// while the save is retried in the background.
+			keepLock = true
+			go t.saveLater(s, unlock)
+		}
 		return session.Tokens{}, err
 	}
 	return renewed, nil
+}
+
+// saveLater retries saving renewed tokens after the store failed, for as long
+// as the renewal lock lasts, then releases the lock.
+func (t *Tokens) saveLater(s *session.Session, unlock func()) {
+	defer unlock()
+	cp := *s
+	rec := *s.Record
+	cp.Record = &rec
+	retry := t.SaveRetry
+	if retry <= 0 {
+		retry = 250 * time.Millisecond
+	}
+	for deadline := time.Now().Add(t.LockTTL - retry); time.Now().Before(deadline); {
+		time.Sleep(retry)
+		switch err := t.Sessions.Save(context.Background(), &cp); {
+		case err == nil:
+			t.event("refresh_saved_late")
+			return
+		case !errors.Is(err, session.ErrUnavailable):
+			t.event("refresh_lost") // signed out meanwhile, or the record expired
+			return
+		}
+	}
+	t.event("refresh_lost")
 }
 
 func (t *Tokens) renew(ctx context.Context, rec *session.Record) (session.Tokens, error) {
