@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/logateway/logateway/config"
 	"github.com/logateway/logateway/gateway/salesforce"
 )
 
@@ -17,12 +19,13 @@ func keygen(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	keyPath := fs.String("key", "logateway-jwt.key", "where to write the private key (mode 0600); point signin.jwt.key_file at it")
 	certPath := fs.String("cert", "logateway-jwt.crt", "where to write the certificate to upload to the External Client App")
+	outDir := fs.String("out", "", "directory for jwt.key and jwt.crt (instead of --key and --cert)")
 	cn := fs.String("cn", "logateway", "certificate subject common name")
 	days := fs.Int("days", 365, "certificate validity in days")
 	bits := fs.Int("bits", 2048, "RSA key size (2048 or more)")
 	force := fs.Bool("force", false, "overwrite existing files")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: logateway keygen [--key F] [--cert F] [--cn NAME] [--days N] [--force]\n\nMakes an RSA private key and a self-signed X.509 certificate (SHA-256 with RSA) for\nthe JWT bearer flow. Upload the certificate to the ECA; keep the key with the gateway.\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: logateway keygen [--out DIR | --key F --cert F] [--cn NAME] [--days N] [--force]\n\nMakes an RSA private key and a self-signed X.509 certificate (SHA-256 with RSA) for\nthe JWT bearer flow. Upload the certificate to the ECA; keep the key with the gateway.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -30,6 +33,14 @@ func keygen(args []string, stdout, stderr io.Writer) error {
 			return nil
 		}
 		return exitError{code: 2}
+	}
+	if *outDir != "" {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if set["key"] || set["cert"] {
+			return exitError{code: 2, msg: "logateway keygen: use --out, or --key and --cert, not both"}
+		}
+		*keyPath, *certPath = filepath.Join(*outDir, "jwt.key"), filepath.Join(*outDir, "jwt.crt")
 	}
 	if *bits < 2048 {
 		return exitError{code: 2, msg: "logateway keygen: --bits must be at least 2048"}
@@ -53,6 +64,10 @@ func keygen(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := writeFile(*certPath, certPEM, 0o644, *force); err != nil {
 		return err
+	}
+	// Read both back as the gateway will, so a bad write shows here and not at sign-in.
+	if _, _, problems := config.LoadJWTKey(*keyPath, *certPath, time.Now()); len(problems) > 0 {
+		return fmt.Errorf("logateway keygen: the written files do not check out: %s", problems[0].Message)
 	}
 	fmt.Fprintf(stdout, `Wrote %s (private key, mode 0600) and %s (certificate, valid %d days).
 
