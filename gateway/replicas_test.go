@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/logateway/logateway/config"
+	"github.com/logateway/logateway/gateway/devorg"
 	"github.com/logateway/logateway/gateway/session"
 	"github.com/logateway/logateway/internal/harness"
 	"github.com/logateway/logateway/internal/redistest"
@@ -148,6 +149,7 @@ func TestReplicasRefreshAnExpiredTokenOnceFor200Requests(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		cfg    func(*config.Config)
+		org    func(*devorg.Config)
 		expire func(r *harness.Replicas)
 	}{
 		{
@@ -165,9 +167,17 @@ func TestReplicasRefreshAnExpiredTokenOnceFor200Requests(t *testing.T) {
 			},
 			expire: func(*harness.Replicas) { time.Sleep(1200 * time.Millisecond) },
 		},
+		{
+			// A second redemption of a rotated refresh token is refused by
+			// the org, so any double spend would show as a failed request.
+			name:   "when the org rotates refresh tokens",
+			cfg:    highFrontdoorLimit,
+			org:    func(c *devorg.Config) { c.Apps[0].RefreshTokenRotation = true },
+			expire: func(r *harness.Replicas) { r.Org.ExpireSessions() },
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := startRedisReplicas(t, 2, harness.Options{Config: tc.cfg})
+			r := startRedisReplicas(t, 2, harness.Options{Config: tc.cfg, OrgConfig: tc.org})
 			c := harness.Client()
 			if _, err := r.SignInVia(0, c, harness.AliceUser, harness.AlicePass, "/"); err != nil {
 				t.Fatal(err)
@@ -207,6 +217,15 @@ func TestReplicasRefreshAnExpiredTokenOnceFor200Requests(t *testing.T) {
 			after := sessionRecord(t, r.Env, cookieValue(c, r.URL, "lo_session")).Tokens.AccessToken
 			if after == before {
 				t.Fatal("the stored access token did not change after the refresh")
+			}
+			// The refresh token now stored (rotated or not) still works: the
+			// next expiry, seen at the other replica, refreshes once more.
+			r.Org.ExpireSessions()
+			if code, body, err := postFrontdoor(r.Via(c, 1), r.URL); err != nil || code != http.StatusOK {
+				t.Fatalf("frontdoor after a second expiry: status %d (%v) err %v, want 200", code, body["error"], err)
+			}
+			if got := r.Org.Count("token:refresh_token"); got != 2 {
+				t.Fatalf("refresh calls at the org after a second expiry = %d, want 2", got)
 			}
 		})
 	}
