@@ -64,8 +64,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load per target before the rounds")
 	fs.IntVar(&o.rounds, "rounds", 3, "interleaved rounds (bare, gateway memory, gateway Redis, unauthenticated)")
 	fs.IntVar(&o.conc, "c", 32, "concurrent keep-alive connections")
-	fs.IntVar(&o.signins, "signins", 100, "complete sign-ins to measure")
-	fs.IntVar(&o.frontdoors, "frontdoors", 300, "frontdoor mints to measure")
+	fs.IntVar(&o.signins, "signins", 300, "complete sign-ins to measure")
+	fs.IntVar(&o.frontdoors, "frontdoors", 2000, "frontdoor mints to measure")
 	fs.IntVar(&o.sessions, "sessions", 100_000, "sessions stored to measure heap bytes per session (memory store)")
 	fs.StringVar(&o.redisAddr, "redis", "127.0.0.1:6379", "Redis for the Redis-store gateway")
 	fs.DurationVar(&o.profile, "profile", 0, "after the rounds, take a CPU profile of the memory-store gateway under load for this long (bench/results/gateway-memory.pprof)")
@@ -75,7 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.smoke {
 		o.duration, o.warmup, o.rounds, o.conc = 300*time.Millisecond, 100*time.Millisecond, 1, 4
-		o.signins, o.frontdoors, o.sessions = 3, 10, 2000
+		o.signins, o.frontdoors, o.sessions = 5, 20, 2000
 		o.out = "bench/results/smoke.md"
 	}
 	return o, nil

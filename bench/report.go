@@ -88,5 +88,6 @@ func (r report) String() string {
 		r.frontdoor.n, ms(r.frontdoor.gatewayCPU), ms(r.frontdoor.orgCPU), ms(r.frontdoor.p50), ms(r.frontdoor.p99))
 	fmt.Fprintf(&b, "Heap per stored session: %.0f bytes. Idle RSS: memory %s, Redis %s. Run took %v.\n",
 		r.heapPerSession, mib(r.idleMem), mib(r.idleRedis), r.took.Round(time.Second))
+	b.WriteString("\n")
 	return b.String()
 }

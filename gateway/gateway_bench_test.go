@@ -1,0 +1,139 @@
+package gateway_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/logateway/logateway/config"
+	"github.com/logateway/logateway/internal/harness"
+)
+
+// The whole gateway handler, called directly (no front listener) so its own
+// cost is as large a share of ns/op as it can be: the observe middleware, gin's
+// routing, dispatch, the access rules, the session cookie and store lookup, the
+// identity headers and the proxy to a real loopback upstream. Compare with
+// gateway/proxy's BenchmarkBareProxy from the same run (make bench).
+
+var benchPage = []byte(strings.Repeat("<p>logateway bench page</p>\n", 37)[:1024])
+
+// benchEnv is a signed-in gateway (memory store) in front of a 1 KiB upstream
+// whose /app/ needs a session. It returns the env and alice's cookie header.
+func benchEnv(b *testing.B, accessLog bool) (*harness.Env, string) {
+	b.Helper()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(benchPage)
+	}))
+	b.Cleanup(up.Close)
+	env := harness.Start(b, harness.Options{
+		Upstream:  up.URL,
+		AccessLog: accessLog,
+		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+		Config: func(c *config.Config) {
+			c.Sites[0].Access = []config.AccessRule{{Path: "/app/", Access: "protected"}}
+		},
+	})
+	client := harness.Client()
+	if _, err := env.SignIn(client, harness.AliceUser, harness.AlicePass, "/__lo/healthz"); err != nil {
+		b.Fatalf("sign-in: %v", err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, env.URL+"/", nil)
+	for _, c := range client.Jar.Cookies(req.URL) {
+		if c.Name == "lo_session" {
+			return env, c.Name + "=" + c.Value
+		}
+	}
+	b.Fatal("signed in, but the jar holds no lo_session cookie")
+	return nil, ""
+}
+
+// discardWriter is a ResponseWriter that forgets the body.
+type discardWriter struct {
+	h    http.Header
+	code int
+}
+
+func (d *discardWriter) Header() http.Header { return d.h }
+func (d *discardWriter) Write(p []byte) (int, error) {
+	if d.code == 0 {
+		d.code = http.StatusOK
+	}
+	return len(p), nil
+}
+func (d *discardWriter) WriteHeader(code int) {
+	if d.code == 0 {
+		d.code = code
+	}
+}
+
+// benchHandler sends a browser-like GET for path, with cookie when not empty,
+// through h from parallel goroutines, and checks every answer's status.
+func benchHandler(b *testing.B, h http.Handler, url, cookie string, want int) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		// A server's request context can be cancelled; ReverseProxy relies on
+		// that instead of CloseNotify, which this writer does not have.
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		r := httptest.NewRequest(http.MethodGet, url, nil).WithContext(ctx)
+		r.RemoteAddr = "203.0.113.7:51234"
+		r.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36")
+		r.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+		r.Header.Set("Accept-Language", "en-US,en;q=0.9")
+		r.Header.Set("Sec-Fetch-Mode", "navigate")
+		if cookie != "" {
+			r.Header.Set("Cookie", "_ga=GA1.1.123; "+cookie+"; theme=dark")
+		}
+		// The proxy strips and sets headers on its outgoing copy only, but the
+		// request id lands on the incoming one: start every request clean.
+		base := r.Header.Clone()
+		w := &discardWriter{h: http.Header{}}
+		for pb.Next() {
+			clear(w.h)
+			w.code = 0
+			clear(r.Header)
+			for k, v := range base {
+				r.Header[k] = v
+			}
+			h.ServeHTTP(w, r)
+			if w.code != want {
+				b.Errorf("status %d, want %d", w.code, want)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkAuthenticatedRequest is a signed-in visitor's page view through the
+// whole gateway (memory store), without the access log.
+func BenchmarkAuthenticatedRequest(b *testing.B) {
+	env, cookie := benchEnv(b, false)
+	benchHandler(b, env.Gateway, env.URL+"/app/page", cookie, http.StatusOK)
+}
+
+// BenchmarkAuthenticatedRequestAccessLog adds the JSON access log line, written
+// to a discarding logger, to show what the line costs.
+func BenchmarkAuthenticatedRequestAccessLog(b *testing.B) {
+	env, cookie := benchEnv(b, true)
+	benchHandler(b, env.Gateway, env.URL+"/app/page", cookie, http.StatusOK)
+}
+
+// BenchmarkAnonymousPublicRequest is a visitor without a session on a public
+// page: no store lookup, no identity.
+func BenchmarkAnonymousPublicRequest(b *testing.B) {
+	env, _ := benchEnv(b, false)
+	benchHandler(b, env.Gateway, env.URL+"/docs/page", "", http.StatusOK)
+}
+
+// BenchmarkUnauthenticatedRedirect is a visitor without a session on a
+// protected page: the 302 to /__lo/login.
+func BenchmarkUnauthenticatedRedirect(b *testing.B) {
+	env, _ := benchEnv(b, false)
+	benchHandler(b, env.Gateway, env.URL+"/app/page", "", http.StatusFound)
+}
