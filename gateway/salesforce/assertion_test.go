@@ -38,7 +38,7 @@ func TestSignAssertionRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SignAssertion: %v", err)
 	}
-	parsed, err := jose.ParseSigned(jwt, []jose.SignatureAlgorithm{jose.RS256})
+	parsed, err := jose.ParseSignedCompact(jwt, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		t.Fatalf("ParseSigned: %v", err)
 	}

@@ -43,7 +43,7 @@ func TestGenerateKeyPairLoadsAndMatches(t *testing.T) {
 	if cert.Subject.CommonName != "logateway jwt" || cert.SignatureAlgorithm != x509.SHA256WithRSA || key.N.BitLen() != 2048 {
 		t.Errorf("certificate: wanted CN 'logateway jwt', SHA256WithRSA, 2048 bits; got %q %s %d", cert.Subject.CommonName, cert.SignatureAlgorithm, key.N.BitLen())
 	}
-	if d := cert.NotAfter.Sub(time.Now()); d < 29*24*time.Hour || d > 31*24*time.Hour {
+	if d := time.Until(cert.NotAfter); d < 29*24*time.Hour || d > 31*24*time.Hour {
 		t.Errorf("validity: wanted about 30 days, got %s", d)
 	}
 	if err := cert.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature); err != nil {

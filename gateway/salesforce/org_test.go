@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // This file holds the small org stand-in the tests talk to: an httptest server
@@ -134,5 +133,3 @@ func assertNoSecret(t *testing.T, what, s string) {
 		}
 	}
 }
-
-var farFuture = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -28,7 +28,7 @@ func newJWTOrg(t *testing.T) *jwtOrg {
 		if j.release != nil {
 			<-j.release
 		}
-		jws, err := jose.ParseSigned(r.Form.Get("assertion"), []jose.SignatureAlgorithm{jose.RS256})
+		jws, err := jose.ParseSignedCompact(r.Form.Get("assertion"), []jose.SignatureAlgorithm{jose.RS256})
 		if err == nil {
 			_, err = jws.Verify(&sharedKey(t).PublicKey)
 		}
