@@ -106,7 +106,7 @@ func (g *Gateway) devIndex(c *gin.Context, s *site) {
 func (g *Gateway) proxyRequest(c *gin.Context, s *site) {
 	r := c.Request
 	access := s.rules.MatchRequest(r)
-	sess, err := s.sessions.Load(r.Context(), r)
+	sess, err := s.loadSession(r.Context(), r)
 	if err != nil && !isNoSession(err) {
 		g.storeFailure(c, s, err)
 		return

@@ -144,5 +144,5 @@ func (g *Gateway) SessionFor(ctx context.Context, r *http.Request) (*session.Ses
 	if s == nil {
 		return nil, fmt.Errorf("no site for host %q", r.Host)
 	}
-	return s.sessions.Load(ctx, r)
+	return s.loadSession(ctx, r)
 }

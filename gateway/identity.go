@@ -1,7 +1,10 @@
 package gateway
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"net/http"
 
 	"github.com/logateway/logateway/gateway/proxy"
 	"github.com/logateway/logateway/gateway/session"
@@ -10,6 +13,17 @@ import (
 const protectedAccess = proxy.Protected
 
 func isNoSession(err error) bool { return errors.Is(err, session.ErrNoSession) }
+
+// loadSession loads the request's session for this site only. Every site
+// shares the session keys and the store, so without this check a cookie signed
+// in at one site would sign its bearer in at every other site of the gateway.
+func (s *site) loadSession(ctx context.Context, r *http.Request) (*session.Session, error) {
+	sess, err := s.sessions.Load(ctx, r)
+	if err == nil && sess.Record.Site != s.name {
+		return nil, fmt.Errorf("%w: the session belongs to site %q, not %q", session.ErrNoSession, sess.Record.Site, s.name)
+	}
+	return sess, err
+}
 
 // identityFor builds the identity headers the upstream receives for a signed-in
 // visitor. Incoming copies of these headers are stripped by the proxy for every

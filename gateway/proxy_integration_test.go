@@ -407,26 +407,41 @@ func TestSpoofedIdentityHeadersNeverReachTheUpstreamThroughTheGateway(t *testing
 
 func TestGatewayCookiesNeverReachTheUpstreamButTheSitesDo(t *testing.T) {
 	p := startPx(t, nil)
-	c, _ := p.signIn(t, p.URL)
-	// The site's own cookie comes from the upstream through the gateway.
+	c, session := p.signIn(t, p.URL)
+	// The site's own cookie comes from the upstream through the gateway, and the
+	// browser sends it back next to the gateway's.
 	if resp, _ := pxDo(t, c, http.MethodGet, p.URL+"/set-cookie", nil, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /set-cookie = %d, want 200", resp.StatusCode)
 	}
-	h := http.Header{"Cookie": {"theme=dark; lo-flow-abc123=stolen; lo_session=forged; other=a, lo_session=smuggled"}}
-	resp, _ := pxDo(t, c, http.MethodGet, p.URL+"/private/cookies", h, nil)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /private/cookies = %d, want 200 (the jar's real session signs it in)", resp.StatusCode)
+	if resp, _ := pxDo(t, c, http.MethodGet, p.URL+"/private/jar", nil, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /private/jar = %d, want 200", resp.StatusCode)
 	}
-	got := strings.Join(p.a.lastFor(t, "/private/cookies").Header.Values("Cookie"), "; ")
-	for _, bad := range []string{"lo_session", "lo-flow-", "stolen", "forged", "smuggled"} {
+	if got := p.a.lastFor(t, "/private/jar").Header.Values("Cookie"); len(got) != 1 || got[0] != "site_pref=compact" {
+		t.Errorf("upstream got Cookie %q from the browser, want exactly [site_pref=compact]", got)
+	}
+
+	// A hand-made header: the real session first (it signs the visitor in),
+	// then flow cookies, a second session cookie and one smuggled after a comma.
+	resp, _ := p.raw(t, "GET", "/private/cookies", p.hostA,
+		"Cookie: theme=dark; lo_session="+session+"; lo-flow-abc123=stolen; site_pref=compact; lo_session=forged; other=a, lo_session=smuggled",
+		"Cookie: lo-flow-x=second-header; lang=en")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /private/cookies = %d, want 200 (the first lo_session is real)", resp.StatusCode)
+	}
+	hit := p.a.lastFor(t, "/private/cookies")
+	got := strings.Join(hit.Header.Values("Cookie"), "; ")
+	for _, bad := range []string{"lo_session", "lo-flow-", session, "stolen", "forged", "smuggled", "second-header"} {
 		if strings.Contains(got, bad) {
 			t.Errorf("upstream got Cookie %q, which mentions %q; want the gateway's cookies stripped", got, bad)
 		}
 	}
-	for _, good := range []string{"theme=dark", "site_pref=compact"} {
+	for _, good := range []string{"theme=dark", "site_pref=compact", "lang=en"} {
 		if !strings.Contains(got, good) {
 			t.Errorf("upstream got Cookie %q, want the site's own cookie %q kept", got, good)
 		}
+	}
+	if v := pxValues(hit.Header, "x-forwarded-user"); len(v) != 1 || v[0] != harness.AliceUser {
+		t.Errorf("upstream got X-Forwarded-User %q, want [%q] from the real session", v, harness.AliceUser)
 	}
 }
 

@@ -166,7 +166,7 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 		return
 	}
 	// No fixation: whatever session the browser had is dropped, a new id is made.
-	if old, err := s.sessions.Load(ctx, c.Request); err == nil {
+	if old, err := s.loadSession(ctx, c.Request); err == nil {
 		_ = s.sessions.Destroy(ctx, c.Writer, old)
 	}
 	rec.Site = s.name
@@ -233,7 +233,7 @@ func (g *Gateway) storeFailure(c *gin.Context, s *site, err error) {
 // loadSession returns the visitor's session, nil when signed out, or answers 503
 // itself (and returns ok=false) when the store fails.
 func (g *Gateway) loadSession(c *gin.Context, s *site) (*session.Session, bool) {
-	sess, err := s.sessions.Load(c.Request.Context(), c.Request)
+	sess, err := s.loadSession(c.Request.Context(), c.Request)
 	switch {
 	case err == nil:
 		return sess, true
