@@ -84,18 +84,10 @@ func (j *JWTBearer) Finish(ctx context.Context, code string, fs FlowState) (*ses
 	if err := idt.Claims(&claims); err != nil {
 		return nil, err
 	}
-	value, _ := claims[j.UsernameClaim].(string)
-	if value == "" {
-		return nil, &UnmappedUser{Claim: j.UsernameClaim}
+	username, err := j.usernameFrom(claims)
+	if err != nil {
+		return nil, err
 	}
-	// An address the IdP has not verified may be anyone's: mapping it to a
-	// Salesforce username would let a visitor choose whom to act as.
-	if j.UsernameClaim == "email" {
-		if v, ok := claims["email_verified"].(bool); ok && !v {
-			return nil, &UnmappedUser{Claim: j.UsernameClaim, Unverified: true}
-		}
-	}
-	username := j.username(value)
 	t, err := j.mint(ctx, username)
 	if err != nil {
 		return nil, err
@@ -169,6 +161,23 @@ func idpExchangeError(err error) error {
 		return &IdPError{Code: re.ErrorCode, Description: re.ErrorDescription}
 	}
 	return &OrgError{Op: "identity provider code exchange", Err: err}
+}
+
+// usernameFrom reads the configured claim from verified id_token claims and
+// maps it to a Salesforce username.
+func (j *JWTBearer) usernameFrom(claims map[string]any) (string, error) {
+	value, _ := claims[j.UsernameClaim].(string)
+	if value == "" {
+		return "", &UnmappedUser{Claim: j.UsernameClaim}
+	}
+	// An address the IdP has not verified may be anyone's: mapping it to a
+	// Salesforce username would let a visitor choose whom to act as.
+	if j.UsernameClaim == "email" {
+		if v, ok := claims["email_verified"].(bool); ok && !v {
+			return "", &UnmappedUser{Claim: j.UsernameClaim, Unverified: true}
+		}
+	}
+	return j.username(value), nil
 }
 
 // username maps the IdP claim to a Salesforce username: the lookup table first
