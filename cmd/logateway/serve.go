@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/logateway/logateway/config"
 	"github.com/logateway/logateway/gateway"
 	"github.com/logateway/logateway/gateway/devorg"
@@ -253,6 +255,11 @@ func newStore(cfg *config.Config) (session.Store, error) {
 	case "", "memory":
 		return session.NewMemoryStore(session.MemoryOptions{MaxSessions: cfg.Session.MaxSessions}), nil
 	case "redis":
+		// go-redis logs every failed dial to stderr on its own; with Redis
+		// down that is a line per request in no format of ours. The gateway
+		// already logs each store failure (reason=session_store_unavailable)
+		// and readyz reports it, so its global logger is silenced.
+		redis.SetLogger(discardRedisLog{})
 		r := cfg.Session.Redis
 		var tc *tls.Config
 		if r.TLS {
@@ -266,6 +273,10 @@ func newStore(cfg *config.Config) (session.Store, error) {
 	}
 	return nil, fmt.Errorf("session.store: %q is not a store; use memory or redis", cfg.Session.Store)
 }
+
+type discardRedisLog struct{}
+
+func (discardRedisLog) Printf(context.Context, string, ...any) {}
 
 // orgTransport talks to the org and IdP: bounded dials, kept-alive connections.
 func orgTransport() *http.Transport {
