@@ -58,10 +58,22 @@ var secretKeys = map[string]bool{
 	"code_verifier": true, "key": true,
 }
 
+// isSecretKey runs for every attribute of every log line, the access log's
+// included, so the common case (a lower-case key) costs one map lookup and no
+// lowering.
+func isSecretKey(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c >= 'A' && c <= 'Z' {
+			return secretKeys[strings.ToLower(k)]
+		}
+	}
+	return secretKeys[k]
+}
+
 // redactAttr is the last line of defence: handlers never log secrets on purpose,
 // and this keeps an accidental slog.String("access_token", …) out of the log too.
 func redactAttr(_ []string, a slog.Attr) slog.Attr {
-	if secretKeys[strings.ToLower(a.Key)] {
+	if isSecretKey(a.Key) {
 		return slog.String(a.Key, "[redacted]")
 	}
 	return a
