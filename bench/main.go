@@ -68,7 +68,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.frontdoors, "frontdoors", 2000, "frontdoor mints to measure")
 	fs.IntVar(&o.sessions, "sessions", 100_000, "sessions stored to measure heap bytes per session (memory store)")
 	fs.StringVar(&o.redisAddr, "redis", "127.0.0.1:6379", "Redis for the Redis-store gateway")
-	fs.DurationVar(&o.profile, "profile", 0, "after the rounds, take a CPU profile of the memory-store gateway under load for this long (bench/results/gateway-memory.pprof)")
+	fs.DurationVar(&o.profile, "profile", 0, "after the rounds, take CPU profiles of both gateways under load for this long (bench/results/gateway-{memory,redis}.pprof)")
 	fs.StringVar(&o.out, "out", "bench/results/latest.md", "where the results table is written (relative to the module root)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -155,7 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	prefix := fmt.Sprintf("logateway-bench-%d-%d:", os.Getpid(), time.Now().UnixNano())
 	defer cleanRedis(o.redisAddr, prefix)
 	gws := map[string]*proc{}
-	idle := map[string]int64{}
+	idle, idleAnon := map[string]int64{}, map[string]int64{}
 	for _, g := range []struct{ name, store string }{{"gateway-memory", "memory"}, {"gateway-redis", "redis"}} {
 		port, admin := ports["mem"], ports["memAdmin"]
 		if g.store == "redis" {
@@ -179,11 +179,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Idle RSS: started, answered one health check, nothing else yet.
 	time.Sleep(200 * time.Millisecond)
 	for n, p := range gws {
-		rss, _, err := memStatus(p.pid())
+		rss, _, anon, err := memStatus(p.pid())
 		if err != nil {
 			return err
 		}
-		idle[n] = rss
+		idle[n], idleAnon[n] = rss, anon
 	}
 
 	bare, err := start(tmp, "bare", self, "-role=bare", "-listen", fmt.Sprintf("127.0.0.1:%d", ports["bare"]), "-upstream", upURL)
@@ -236,7 +236,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	for i, t := range targets {
-		_, hwm, err := memStatus(t.proc.pid())
+		_, hwm, _, err := memStatus(t.proc.pid())
 		if err != nil {
 			return err
 		}
@@ -244,7 +244,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	if o.profile > 0 {
-		if err := profileUnderLoad(ctx, client, targets[1], ports["memAdmin"], o, filepath.Join(root, "bench/results")); err != nil {
+		dir := filepath.Join(root, "bench/results")
+		if err := profileUnderLoad(ctx, client, targets[1], ports["memAdmin"], o, filepath.Join(dir, "gateway-memory.pprof")); err != nil {
+			return err
+		}
+		if err := profileUnderLoad(ctx, client, targets[2], ports["redisAdmin"], o, filepath.Join(dir, "gateway-redis.pprof")); err != nil {
 			return err
 		}
 	}
@@ -267,6 +271,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep := report{
 		results: results, signin: sc, frontdoor: fc, heapPerSession: heap, sessions: o.sessions,
 		idleMem: idle["gateway-memory"], idleRedis: idle["gateway-redis"],
+		idleMemAnon: idleAnon["gateway-memory"], idleRedisAnon: idleAnon["gateway-redis"],
 		opts: o, took: time.Since(began), cpus: runtime.NumCPU(),
 	}
 	text := rep.String()
@@ -366,11 +371,10 @@ func cleanRedis(addr, prefix string) {
 
 // profileUnderLoad drives t while fetching a CPU profile from the gateway's
 // admin listener, and saves it for `go tool pprof`.
-func profileUnderLoad(ctx context.Context, client *http.Client, t target, adminPort int, o options, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+func profileUnderLoad(ctx context.Context, client *http.Client, t target, adminPort int, o options, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	path := filepath.Join(dir, "gateway-memory.pprof")
 	logf("profiling %s for %v → %s", t.name, o.profile, path)
 	errc := make(chan error, 1)
 	go func() {

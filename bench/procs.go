@@ -123,11 +123,12 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(ut+st) * time.Second / clockTicks, nil
 }
 
-// memStatus reads VmRSS and VmHWM (peak RSS) in bytes.
-func memStatus(pid int) (rss, hwm int64, err error) {
+// memStatus reads VmRSS, VmHWM (peak RSS) and RssAnon (the part that is not
+// the binary's file-backed pages: heap, stacks) in bytes.
+func memStatus(pid int) (rss, hwm, anon int64, err error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -139,6 +140,8 @@ func memStatus(pid int) (rss, hwm int64, err error) {
 			dst = &rss
 		case strings.HasPrefix(line, "VmHWM:"):
 			dst = &hwm
+		case strings.HasPrefix(line, "RssAnon:"):
+			dst = &anon
 		default:
 			continue
 		}
@@ -148,7 +151,7 @@ func memStatus(pid int) (rss, hwm int64, err error) {
 			*dst = kb << 10
 		}
 	}
-	return rss, hwm, sc.Err()
+	return rss, hwm, anon, sc.Err()
 }
 
 // freePort asks the kernel for a free loopback port. Another program could take

@@ -15,6 +15,9 @@ type report struct {
 	heapPerSession     float64
 	sessions           int
 	idleMem, idleRedis int64
+	// The anonymous part of idle RSS: heap and stacks, without the binary's
+	// file-backed pages (which the kernel shares and can drop).
+	idleMemAnon, idleRedisAnon int64
 	opts               options
 	took               time.Duration
 	cpus               int
@@ -86,8 +89,8 @@ func (r report) String() string {
 		r.signin.n, ms(r.signin.gatewayCPU), ms(r.signin.orgCPU), ms(r.signin.p50))
 	fmt.Fprintf(&b, "Frontdoor (%d mints): gateway CPU %s, org CPU %s, wall p50 %s, p99 %s.\n",
 		r.frontdoor.n, ms(r.frontdoor.gatewayCPU), ms(r.frontdoor.orgCPU), ms(r.frontdoor.p50), ms(r.frontdoor.p99))
-	fmt.Fprintf(&b, "Heap per stored session: %.0f bytes. Idle RSS: memory %s, Redis %s. Run took %v.\n",
-		r.heapPerSession, mib(r.idleMem), mib(r.idleRedis), r.took.Round(time.Second))
+	fmt.Fprintf(&b, "Heap per stored session: %.0f bytes. Idle RSS: memory store %s (%s of it anonymous: heap, stacks; the rest is the binary's file-backed pages), Redis store %s (%s anonymous). Run took %v.\n",
+		r.heapPerSession, mib(r.idleMem), mib(r.idleMemAnon), mib(r.idleRedis), mib(r.idleRedisAnon), r.took.Round(time.Second))
 	b.WriteString("\n")
 	return b.String()
 }
