@@ -236,7 +236,7 @@ type Cookie struct {
 
 // IdentityHeaders names the headers the upstream receives; "" uses the default, "-" disables one.
 type IdentityHeaders struct {
-	User              string `yaml:"user"`               // X-Forwarded-User (Salesforce user id)
+	User              string `yaml:"user"`               // X-Forwarded-User (Salesforce username)
 	Email             string `yaml:"email"`              // X-Forwarded-Email
 	PreferredUsername string `yaml:"preferred_username"` // X-Forwarded-Preferred-Username
 	OrgID             string `yaml:"org_id"`             // X-Forwarded-Org-Id
