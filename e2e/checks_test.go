@@ -29,7 +29,7 @@ func artifactDir() string {
 // secretInURL matches what must never sit in a URL the browser ends on or in
 // document.cookie: authorization codes, frontdoor otps and URLs, tokens, org
 // session ids, and Salesforce-style access tokens (00D…!…).
-var secretInURL = regexp.MustCompile(`(?i)([?&#](code|otp|state|sid|access_token|refresh_token|id_token|token)=|frontdoor\.jsp|singleaccess|00D[a-z0-9]{12,15}!)`)
+var secretInURL = regexp.MustCompile(`(?i)([?&#](code|otp|sid|access_token|refresh_token|id_token|token)=|frontdoor\.jsp|singleaccess|00D[a-z0-9]{12,15}!)`)
 
 // journeyEnd is what every journey checks at its end.
 type journeyEnd struct {

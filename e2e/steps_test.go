@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +44,7 @@ func step(t *testing.T, b *browser.Browser, ctx context.Context, what string, wi
 			t.Logf("console: %s", m)
 		}
 		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		failShot(t, ctx)
 		t.Fatalf("want %s within %s, got %v (page at %s)", what, within, err, redact(loc))
 	}
 }
@@ -66,6 +69,7 @@ func waitFor(t *testing.T, b *browser.Browser, ctx context.Context, what, js str
 		t.Logf("console: %s", m)
 	}
 	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	failShot(t, ctx)
 	t.Fatalf("want %s within %s, but it did not happen (page at %s, last error %v)", what, within, redact(loc), last)
 }
 
@@ -188,4 +192,26 @@ func pageServer(t *testing.T, host string, h http.Handler) string {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return fmt.Sprintf("http://%s:%d", host, ln.Addr().(*net.TCPAddr).Port)
+}
+
+// failShot saves what the page showed when a step failed, beside the journeys'
+// final screenshots, and logs the page's text.
+func failShot(t *testing.T, ctx context.Context) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if text, err := chromedp.Run(sctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 600) : ''`)); err == nil {
+		t.Logf("page text: %q", text)
+	}
+	png, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		return
+	}
+	name := "FAILED-" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + ".png"
+	if err := os.MkdirAll(artifactDir(), 0o755); err == nil {
+		path := filepath.Join(artifactDir(), name)
+		if os.WriteFile(path, png, 0o644) == nil {
+			t.Logf("screenshot of the failure: %s", path)
+		}
+	}
 }

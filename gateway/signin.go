@@ -268,7 +268,7 @@ func (g *Gateway) logoutConfirm(c *gin.Context) {
 // logout revokes the org grant, deletes the session and clears the cookie.
 func (g *Gateway) logout(c *gin.Context) {
 	s := info(c).site
-	if !s.policy.SameOrigin(c.Request) {
+	if !s.policy.SameOrigin(c.Request) && !nullOriginSameSite(c.Request) {
 		g.fail(c, s, http.StatusForbidden, failure{Reason: "csrf", Heading: "Sign-out refused", Message: "Sign-out must come from this site's own pages."})
 		return
 	}
@@ -302,6 +302,15 @@ func (g *Gateway) logout(c *gin.Context) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, target)
+}
+
+// nullOriginSameSite accepts the sign-out form of our own pages: they carry
+// Referrer-Policy no-referrer, so the browser sends "Origin: null" on their POSTs
+// (Fetch, "serializing a request origin"), while Sec-Fetch-Site, which no page
+// can set, still says same-origin.
+func nullOriginSameSite(r *http.Request) bool {
+	o, f := r.Header.Values("Origin"), r.Header.Values("Sec-Fetch-Site")
+	return len(o) == 1 && o[0] == "null" && len(f) == 1 && f[0] == "same-origin"
 }
 
 func displayName(r *session.Record) string {

@@ -651,6 +651,15 @@
         var el = doc.createElement(tag);
         if (boot.acc) {
           el.className = 'acc-frame';
+          // A floating ACC (re)renders minimized to its button; until it says
+          // otherwise the frame must not cover the page under it.
+          if (mode === 'floating') {
+            container.classList.add('acc-minimized');
+            listen(el, 'accready', function () {
+              container.classList.add('acc-minimized');
+              container.classList.remove('acc-maximized');
+            });
+          }
           // A property, not an attribute: Lightning Out mirrors own properties into the LWC.
           el.configuration = accClientConfig(boot.acc);
           listen(el, 'accminimize', function () {
@@ -777,7 +786,16 @@
       if (!opts.popup) return; // plain link: the browser navigates to the sign-in URL
       ev.preventDefault();
       var popupURL = loginURLFor(loginHref, base, '', true);
-      popupSignIn(popupURL, opts.gatewayOrigin || pageOrigin).then(function (ok) {
+      var gatewayOrigin = opts.gatewayOrigin || pageOrigin;
+      if (pageOrigin !== gatewayOrigin) {
+        // The callback page posts the result to this origin only (checked against
+        // trusted_domains); without it the gateway would post to itself and the
+        // page on the trusted domain would never hear that sign-in finished.
+        var withOrigin = new URL(popupURL);
+        withOrigin.searchParams.set('origin', pageOrigin);
+        popupURL = withOrigin.href;
+      }
+      popupSignIn(popupURL, gatewayOrigin).then(function (ok) {
         if (ok === null) {
           global.location.assign(loginHref);
           return;

@@ -153,8 +153,9 @@
           throw new Error('GET /__lo/boot answered ' + bootRes.status);
         }
         var boot = absolutize(bootRes.body, origin);
-        // The session answer is the fresher word on who is signed in.
-        boot.signedIn = boot.signedIn === true && sessionSignedIn(session.status, session.body);
+        // GET /__lo/boot is the same for every visitor (it never says signedIn);
+        // GET /__lo/session is the word on who is signed in.
+        boot.signedIn = sessionSignedIn(session.status, session.body);
         var lo = global.logateway;
         var page = global.location.href;
         var loginURL = lo.helpers.loginURLFor(boot.loginURL, origin + '/', lo.helpers.rdFor(page, origin), false);
