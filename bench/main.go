@@ -86,7 +86,7 @@ var logOut io.Writer = os.Stderr
 
 func logf(format string, a ...any) { fmt.Fprintf(logOut, format+"\n", a...) }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
@@ -107,7 +107,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() {
+		if err != nil { // keep the processes' logs for the post-mortem
+			err = fmt.Errorf("%w\n(config files and process logs kept in %s)", err, tmp)
+			return
+		}
+		os.RemoveAll(tmp)
+	}()
 
 	logf("building the gateway (go build ./cmd/logateway)…")
 	bin, err := buildGateway(ctx, root, tmp)
@@ -131,11 +137,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			p.stop()
 		}
 	}()
-	ports := map[string]int{}
+	ports, taken := map[string]int{}, map[int]bool{}
 	for _, n := range []string{"org", "mem", "memAdmin", "redis", "redisAdmin", "bare"} {
-		if ports[n], err = freePort(); err != nil {
-			return err
+		// The kernel may hand a just-closed port out again: insist on six.
+		for ports[n] == 0 || taken[ports[n]] {
+			if ports[n], err = freePort(); err != nil {
+				return err
+			}
 		}
+		taken[ports[n]] = true
 	}
 	orgURL := fmt.Sprintf("http://127.0.0.1:%d", ports["org"])
 	memURL := fmt.Sprintf("http://localhost:%d", ports["mem"])
@@ -399,7 +409,10 @@ func profileUnderLoad(ctx context.Context, client *http.Client, t target, adminP
 	if err := drive(ctx, client, t, o.conc, o.profile+500*time.Millisecond, &result{}); err != nil {
 		return err
 	}
-	return <-errc
+	if err := <-errc; err != nil {
+		return fmt.Errorf("CPU profile of %s: %w; its log says:\n%s", t.name, err, t.proc.tail())
+	}
+	return nil
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

@@ -18,9 +18,9 @@ type report struct {
 	// The anonymous part of idle RSS: heap and stacks, without the binary's
 	// file-backed pages (which the kernel shares and can drop).
 	idleMemAnon, idleRedisAnon int64
-	opts               options
-	took               time.Duration
-	cpus               int
+	opts                       options
+	took                       time.Duration
+	cpus                       int
 }
 
 func (r report) String() string {
