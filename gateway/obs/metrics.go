@@ -2,6 +2,7 @@ package obs
 
 import (
 	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -17,6 +18,20 @@ type Metrics struct {
 	Events *prometheus.CounterVec
 	// Reloads counts config reloads by result.
 	Reloads *prometheus.CounterVec
+	// observers caches the two label lookups per (route, status) pair, so a
+	// request costs one map load instead of hashing four label values. Routes
+	// are fixed names and statuses below 600, so it stays small.
+	observers sync.Map // observerKey -> *observers
+}
+
+type observerKey struct {
+	route  string
+	status int
+}
+
+type observers struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 // NewMetrics registers the gateway's collectors and the Go/process collectors.
@@ -59,14 +74,23 @@ var classStrings = [6]string{"other", "1xx", "2xx", "3xx", "4xx", "5xx"}
 
 // Observe records one answered request.
 func (m *Metrics) Observe(route string, status int, seconds float64) {
+	k := observerKey{route, status}
+	if v, ok := m.observers.Load(k); ok {
+		o := v.(*observers)
+		o.count.Inc()
+		o.latency.Observe(seconds)
+		return
+	}
 	code := "other"
 	class := "other"
 	if status > 0 && status < 600 {
 		code = codeStrings[status]
 		class = classStrings[status/100]
 	}
-	m.requests.WithLabelValues(route, code).Inc()
-	m.latency.WithLabelValues(route, class).Observe(seconds)
+	o := &observers{count: m.requests.WithLabelValues(route, code), latency: m.latency.WithLabelValues(route, class)}
+	m.observers.Store(k, o)
+	o.count.Inc()
+	o.latency.Observe(seconds)
 }
 
 // Event counts one named outcome.
