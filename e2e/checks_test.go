@@ -205,7 +205,7 @@ func (j journeyEnd) checkConsole(t *testing.T) {
 			t.Errorf("want no uncaught error in the console, got %s", m)
 		}
 	}
-	if t.Failed() {
+	if t.Failed() || os.Getenv("LOGATEWAY_E2E_CONSOLE") == "1" {
 		for _, m := range msgs {
 			t.Logf("console: %s", m)
 		}
