@@ -161,11 +161,13 @@ func TestReplicasRefreshAnExpiredTokenOnceFor200Requests(t *testing.T) {
 			name: "when the token reached its known expiry",
 			cfg: func(c *config.Config) {
 				highFrontdoorLimit(c)
-				c.Sites[0].Org.SessionTimeout = config.Duration(2 * time.Second)
-				c.Sites[0].Org.RefreshMargin = config.Duration(time.Second)
+				// A wide window: a second, legitimate refresh would need the 200
+				// requests to take longer than the 3 s margin on a loaded machine.
+				c.Sites[0].Org.SessionTimeout = config.Duration(6 * time.Second)
+				c.Sites[0].Org.RefreshMargin = config.Duration(3 * time.Second)
 				c.Sites[0].LightningOut.RemintInterval = config.Duration(time.Second)
 			},
-			expire: func(*harness.Replicas) { time.Sleep(1200 * time.Millisecond) },
+			expire: func(*harness.Replicas) { time.Sleep(3200 * time.Millisecond) },
 		},
 		{
 			// A second redemption of a rotated refresh token is refused by
