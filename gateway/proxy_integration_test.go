@@ -9,11 +9,10 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"crypto/sha1"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"github.com/logateway/logateway/internal/wstest"
 	"io"
 	"net"
 	"net/http"
@@ -87,7 +86,7 @@ func (u *pxUpstream) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Upstream", u.name)
 	switch r.URL.Path {
 	case "/ws":
-		pxWebSocketEcho(w, r)
+		wstest.Echo(nil)(w, r)
 	case "/events":
 		w.Header().Set("Content-Type", "text/event-stream")
 		_, _ = io.WriteString(w, "data: one\n\n")
@@ -718,81 +717,6 @@ outer:
 	return sum
 }
 
-// pxWebSocketEcho upgrades and echoes short text frames (RFC 6455).
-func pxWebSocketEcho(w http.ResponseWriter, r *http.Request) {
-	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-		http.Error(w, "want a websocket upgrade", http.StatusBadRequest)
-		return
-	}
-	conn, rw, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		return
-	}
-	defer conn.Close()
-	_, _ = rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-		pxWSAccept(r.Header.Get("Sec-WebSocket-Key")) + "\r\n\r\n")
-	_ = rw.Flush()
-	for {
-		_, payload, err := pxReadFrame(rw.Reader)
-		if err != nil {
-			return
-		}
-		if pxWriteFrame(conn, payload, false) != nil {
-			return
-		}
-	}
-}
-
-func pxWSAccept(key string) string {
-	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
-	return base64.StdEncoding.EncodeToString(h[:])
-}
-
-// pxReadFrame reads one unfragmented frame of at most 125 bytes.
-func pxReadFrame(r *bufio.Reader) (opcode byte, payload []byte, err error) {
-	var hdr [2]byte
-	if _, err = io.ReadFull(r, hdr[:]); err != nil {
-		return 0, nil, err
-	}
-	n := int(hdr[1] & 0x7f)
-	if n > 125 {
-		return 0, nil, errors.New("frame longer than this test handles")
-	}
-	var mask [4]byte
-	masked := hdr[1]&0x80 != 0
-	if masked {
-		if _, err = io.ReadFull(r, mask[:]); err != nil {
-			return 0, nil, err
-		}
-	}
-	payload = make([]byte, n)
-	if _, err = io.ReadFull(r, payload); err != nil {
-		return 0, nil, err
-	}
-	if masked {
-		for i := range payload {
-			payload[i] ^= mask[i%4]
-		}
-	}
-	return hdr[0] & 0x0f, payload, nil
-}
-
-func pxWriteFrame(w io.Writer, payload []byte, mask bool) error {
-	frame := []byte{0x81, byte(len(payload))}
-	if !mask {
-		frame = append(frame, payload...)
-	} else {
-		key := [4]byte{7, 1, 9, 3}
-		frame[1] |= 0x80
-		frame = append(frame, key[:]...)
-		for i, b := range payload {
-			frame = append(frame, b^key[i%4])
-		}
-	}
-	_, err := w.Write(frame)
-	return err
-}
-
 func TestWebSocketAndSSEThroughTheGateway(t *testing.T) {
 	p := startPx(t, nil)
 	_, cookie := p.signIn(t, p.URL)
@@ -815,14 +739,14 @@ func TestWebSocketAndSSEThroughTheGateway(t *testing.T) {
 		if err != nil {
 			t.Fatalf("reading the handshake answer: %v", err)
 		}
-		if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Accept") != pxWSAccept(key) {
-			t.Fatalf("handshake = %d accept %q, want 101 accept %q", resp.StatusCode, resp.Header.Get("Sec-WebSocket-Accept"), pxWSAccept(key))
+		if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Accept") != wstest.Accept(key) {
+			t.Fatalf("handshake = %d accept %q, want 101 accept %q", resp.StatusCode, resp.Header.Get("Sec-WebSocket-Accept"), wstest.Accept(key))
 		}
 		for _, msg := range []string{"hello", "through the gateway"} {
-			if err := pxWriteFrame(conn, []byte(msg), true); err != nil {
+			if err := wstest.WriteFrame(conn, []byte(msg), true); err != nil {
 				t.Fatal(err)
 			}
-			op, payload, err := pxReadFrame(br)
+			op, payload, err := wstest.ReadFrame(br)
 			if err != nil {
 				t.Fatalf("reading the echo of %q: %v", msg, err)
 			}

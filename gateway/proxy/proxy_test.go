@@ -3,9 +3,8 @@ package proxy
 import (
 	"bufio"
 	"context"
-	"crypto/sha1"
 	"encoding/base64"
-	"errors"
+	"github.com/logateway/logateway/internal/wstest"
 	"io"
 	"net"
 	"net/http"
@@ -405,82 +404,10 @@ func TestServerSentEventsArriveBeforeTheStreamEnds(t *testing.T) {
 	close(second)
 }
 
-// wsAccept computes Sec-WebSocket-Accept (RFC 6455 section 4.2.2).
-func wsAccept(key string) string {
-	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
-	return base64.StdEncoding.EncodeToString(h[:])
-}
-
-// readFrame reads one unfragmented frame of at most 125 bytes and unmasks it.
-func readFrame(r *bufio.Reader) (opcode byte, payload []byte, err error) {
-	var hdr [2]byte
-	if _, err = io.ReadFull(r, hdr[:]); err != nil {
-		return 0, nil, err
-	}
-	n := int(hdr[1] & 0x7f)
-	if n > 125 {
-		return 0, nil, errors.New("frame longer than this test handles")
-	}
-	var mask [4]byte
-	masked := hdr[1]&0x80 != 0
-	if masked {
-		if _, err = io.ReadFull(r, mask[:]); err != nil {
-			return 0, nil, err
-		}
-	}
-	payload = make([]byte, n)
-	if _, err = io.ReadFull(r, payload); err != nil {
-		return 0, nil, err
-	}
-	if masked {
-		for i := range payload {
-			payload[i] ^= mask[i%4]
-		}
-	}
-	return hdr[0] & 0x0f, payload, nil
-}
-
-func writeFrame(w io.Writer, payload []byte, mask bool) error {
-	frame := []byte{0x81, byte(len(payload))}
-	if !mask {
-		frame = append(frame, payload...)
-	} else {
-		key := [4]byte{1, 2, 3, 4}
-		frame[1] |= 0x80
-		frame = append(frame, key[:]...)
-		for i, b := range payload {
-			frame = append(frame, b^key[i%4])
-		}
-	}
-	_, err := w.Write(frame)
-	return err
-}
-
 func TestWebSocketEchoThroughTheProxy(t *testing.T) {
 	var upstreamUser atomic.Value
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-			http.Error(w, "want a websocket upgrade", http.StatusBadRequest)
-			return
-		}
+	up := httptest.NewServer(wstest.Echo(func(r *http.Request) {
 		upstreamUser.Store(r.Header.Get("X-Forwarded-User"))
-		conn, rw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		_, _ = rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-			wsAccept(r.Header.Get("Sec-WebSocket-Key")) + "\r\n\r\n")
-		_ = rw.Flush()
-		for {
-			_, payload, err := readFrame(rw.Reader)
-			if err != nil {
-				return
-			}
-			if writeFrame(conn, payload, false) != nil {
-				return
-			}
-		}
 	}))
 	t.Cleanup(up.Close)
 	p := newProxy(t, Options{Upstream: mustURL(t, up.URL), StripHeaders: identityNames})
@@ -503,14 +430,14 @@ func TestWebSocketEchoThroughTheProxy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading the handshake answer: %v", err)
 	}
-	if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Accept") != wsAccept(key) {
-		t.Fatalf("handshake got %d accept %q, want 101 accept %q", resp.StatusCode, resp.Header.Get("Sec-WebSocket-Accept"), wsAccept(key))
+	if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Accept") != wstest.Accept(key) {
+		t.Fatalf("handshake got %d accept %q, want 101 accept %q", resp.StatusCode, resp.Header.Get("Sec-WebSocket-Accept"), wstest.Accept(key))
 	}
 	for _, msg := range []string{"hello", "second message"} {
-		if err := writeFrame(conn, []byte(msg), true); err != nil {
+		if err := wstest.WriteFrame(conn, []byte(msg), true); err != nil {
 			t.Fatal(err)
 		}
-		op, payload, err := readFrame(br)
+		op, payload, err := wstest.ReadFrame(br)
 		if err != nil {
 			t.Fatalf("reading the echo of %q: %v", msg, err)
 		}
