@@ -14,7 +14,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/logateway ./cmd/logateway
+RUN CGO_ENABLED=0 go build -trimpath -tags nomsgpack -ldflags "-s -w -X main.version=${VERSION}" -o /out/logateway ./cmd/logateway
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/logateway /usr/local/bin/logateway

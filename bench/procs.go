@@ -168,7 +168,7 @@ func freePort() (int, error) {
 // buildGateway compiles cmd/logateway into dir, as `make build` does.
 func buildGateway(ctx context.Context, root, dir string) (string, error) {
 	bin := filepath.Join(dir, "logateway")
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, "./cmd/logateway")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "nomsgpack", "-ldflags", "-s -w", "-o", bin, "./cmd/logateway")
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -47,6 +47,7 @@ type Manager struct {
 	store  Store
 	opts   Options
 	codecs []securecookie.Codec
+	ids    idCache
 }
 
 // Session is one loaded or created session. ID is a public handle (128
@@ -141,14 +142,20 @@ func (m *Manager) Load(ctx context.Context, r *http.Request) (*Session, error) {
 	if err != nil || c.Value == "" {
 		return nil, ErrNoSession
 	}
-	var raw []byte
-	if err := decodeCookie(m, c.Value, &raw); err != nil {
-		return nil, fmt.Errorf("%w: cookie does not verify under any configured key", ErrNoSession)
+	s := &Session{}
+	if ids, ok := m.ids.get(c.Value); ok {
+		s.ID, s.storeID = ids.public, ids.store
+	} else {
+		var raw []byte
+		if err := decodeCookie(m, c.Value, &raw); err != nil {
+			return nil, fmt.Errorf("%w: cookie does not verify under any configured key", ErrNoSession)
+		}
+		if len(raw) != secretLen {
+			return nil, fmt.Errorf("%w: cookie payload is %d bytes, want %d", ErrNoSession, len(raw), secretLen)
+		}
+		s.ID, s.storeID = publicID(raw), base64.RawURLEncoding.EncodeToString(raw)
+		m.ids.put(c.Value, cookieIDs{public: s.ID, store: s.storeID})
 	}
-	if len(raw) != secretLen {
-		return nil, fmt.Errorf("%w: cookie payload is %d bytes, want %d", ErrNoSession, len(raw), secretLen)
-	}
-	s := &Session{ID: publicID(raw), storeID: base64.RawURLEncoding.EncodeToString(raw)}
 	rec, err := m.get(ctx, s.storeID)
 	if err != nil {
 		return nil, err
