@@ -23,7 +23,7 @@ import (
 // a gateway with its own logger, store and HTTP client.
 type Deps struct {
 	Logger       *slog.Logger
-	AccessLog    *slog.Logger // nil: no access log
+	AccessLog    *obs.AccessLog // nil: no access log
 	Metrics      *obs.Metrics
 	ProxyMetrics *proxy.Metrics
 	Store        session.Store

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -61,22 +60,13 @@ func (g *Gateway) observe(st *state) gin.HandlerFunc {
 		d := time.Since(start)
 		m.Observe(route, status, d.Seconds())
 		if alog != nil {
-			siteName := ""
+			e := obs.AccessEntry{RID: rid, Method: r.Method, Path: r.URL.Path, Route: route,
+				Status: status, Bytes: c.Writer.Size(), Dur: d, Remote: r.RemoteAddr}
 			if ri.site != nil {
-				siteName = ri.site.name
+				e.Site = ri.site.name
 			}
 			// Path only: queries carry codes and states on the callback.
-			alog.LogAttrs(context.Background(), slog.LevelInfo, "request",
-				slog.String("rid", rid),
-				slog.String("site", siteName),
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.String("route", route),
-				slog.Int("status", status),
-				slog.Int("bytes", c.Writer.Size()),
-				slog.Duration("dur", d),
-				slog.String("remote", r.RemoteAddr),
-			)
+			alog.Log(&e)
 		}
 	}
 }

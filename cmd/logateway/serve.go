@@ -156,7 +156,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	metrics := obs.NewMetrics()
 	accessOut := obs.NewBufferedWriter(stdout, 200*time.Millisecond)
 	defer accessOut.Close()
-	accessLog, _ := obs.NewLogger(accessOut, format, "info")
+	accessLog := obs.NewAccessLog(accessOut, format)
 	gw, err := gateway.New(cfg, gateway.Deps{
 		Logger: logger, AccessLog: accessLog, Metrics: metrics, Store: store,
 		OrgHTTP:   &http.Client{Timeout: 15 * time.Second, Transport: orgTransport()},

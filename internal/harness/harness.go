@@ -36,7 +36,7 @@ type Options struct {
 	Config     func(c *config.Config)            // edit the gateway config before start
 	OrgConfig  func(c *devorg.Config)            // edit the emulated org before start
 	Logger     *slog.Logger                      // default: discard
-	AccessLog  bool                              // write the access log (to the Logger's output)
+	AccessLog  bool                              // format the access log (written to io.Discard: its cost, not its text)
 	Wrap       func(h http.Handler) http.Handler // wrap the gateway handler (tests)
 	DevBanners bool                              // dev mode banners on pages
 }
@@ -124,7 +124,7 @@ func StartE(o Options) (*Env, error) {
 	d := gateway.Deps{Logger: logger, Metrics: env.Metrics, Store: o.Store, Templates: tpl,
 		OrgHTTP: &http.Client{Timeout: 10 * time.Second}}
 	if o.AccessLog {
-		d.AccessLog = logger
+		d.AccessLog = obs.NewAccessLog(io.Discard, "json")
 	}
 	if o.DevBanners {
 		d.DevOrgURL = env.OrgURL

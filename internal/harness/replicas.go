@@ -97,7 +97,7 @@ func (r *Replicas) add(i int, o Options, store session.Store, logger *slog.Logge
 	d := gateway.Deps{Logger: logger.With("replica", i), Metrics: m, Store: store, Templates: tpl,
 		OrgHTTP: &http.Client{Timeout: 10 * time.Second}}
 	if o.AccessLog {
-		d.AccessLog = logger.With("replica", i)
+		d.AccessLog = obs.NewAccessLog(io.Discard, "json")
 	}
 	if o.DevBanners {
 		d.DevOrgURL = r.OrgURL
