@@ -29,17 +29,16 @@ func (s *site) loadSession(ctx context.Context, r *http.Request) (*session.Sessi
 // visitor. Incoming copies of these headers are stripped by the proxy for every
 // request, signed in or not.
 func (s *site) identityFor(rec *session.Record) *proxy.Identity {
-	id := &proxy.Identity{Headers: make([]proxy.Header, 0, 6)}
-	add := func(name, value string) {
-		if name != "" && name != "-" && value != "" {
-			id.Headers = append(id.Headers, proxy.Header{Name: name, Value: value})
+	values := [6]string{
+		firstNonEmpty(rec.Identity.PreferredUsername, rec.Identity.Username, rec.Identity.UserID),
+		rec.Identity.Email, rec.Identity.PreferredUsername, rec.Identity.OrgID, rec.Identity.UserID, rec.Identity.Name,
+	}
+	names := [6]string{s.identity.user, s.identity.email, s.identity.preferred, s.identity.orgID, s.identity.userID, s.identity.name}
+	id := &proxy.Identity{Headers: make([]proxy.Header, 0, len(names))}
+	for i, name := range names {
+		if name != "" && name != "-" && values[i] != "" {
+			id.Headers = append(id.Headers, proxy.Header{Name: name, Value: values[i]})
 		}
 	}
-	add(s.identity.user, firstNonEmpty(rec.Identity.PreferredUsername, rec.Identity.Username, rec.Identity.UserID))
-	add(s.identity.email, rec.Identity.Email)
-	add(s.identity.preferred, rec.Identity.PreferredUsername)
-	add(s.identity.orgID, rec.Identity.OrgID)
-	add(s.identity.userID, rec.Identity.UserID)
-	add(s.identity.name, rec.Identity.Name)
 	return id
 }

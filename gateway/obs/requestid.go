@@ -14,7 +14,9 @@ var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadd
 func NewRequestID() string {
 	var b [10]byte
 	_, _ = rand.Read(b[:])
-	return idEncoding.EncodeToString(b[:])
+	var out [16]byte // 10 bytes of base32 without padding
+	idEncoding.Encode(out[:], b[:])
+	return string(out[:])
 }
 
 // SaneRequestID reports whether an incoming X-Request-ID can be kept: 1-64 bytes of
