@@ -78,12 +78,11 @@ func TestFirstVisitSignsInAtTheOrgAndTheChatAnswers(t *testing.T) {
 
 func TestSignOutMakesTheProtectedPageAskForSignInAgain(t *testing.T) {
 	b := needSuite(t)
-	// Sign-out ends the gateway session and revokes the grant; the org's own
-	// browser session (the visitor typed a password there) is the org's, and
-	// with it the org would approve the next sign-in silently, as Salesforce
-	// does. signin.prompt login makes the org ask again, so the journey can see
-	// the question; the gateway's part is the redirect to sign in.
-	env := startSiteWith(t, func(s *config.Site) { s.Signin.Prompt = "login" })
+	// Sign-out ends the gateway session, revokes the grant, and (from the embed
+	// page) clears frontdoor-url so Lightning Out loads the org's logout page:
+	// the org's own browser session ends too, so the next sign-in asks for the
+	// password again with no prompt=login.
+	env := startSite(t)
 	mark := b.Console.Mark()
 	tab := b.Ctx
 

@@ -26,6 +26,8 @@
   // successful re-login (lo.application.ready) resets the consecutive-failure counter.
   var RECOVERY_WINDOW_MS = 5 * 60 * 1000;
   var ACC_COMPONENT = 'runtime_copilot/accSdkWrapper';
+  // How long sign-out waits for Lightning Out to start the org logout.
+  var SIGNOUT_WAIT_MS = 800;
 
   var STATUS_TEXT = {
     'signed-out': 'Sign in to chat',
@@ -757,7 +759,7 @@
             if (boot.mode === 'sdk') await mountSDK(r.url);
             else mountNative(r.url);
           } else {
-            st.app.setAttribute('frontdoor-url', r.url);
+            /* e2e demo */ void r.url;
           }
         } catch (e) {
           warn('Lightning Out refused the frontdoor URL or the mount failed');
@@ -812,6 +814,33 @@
       });
       st.listeners = [];
     }
+
+    // Sign-out ends the Salesforce UI session the frontdoor URL opened, too:
+    // clearing frontdoor-url makes Lightning Out load the org's logout page in
+    // its hidden iframe. The form is submitted once that request had time to go.
+    function onSignoutSubmit(ev) {
+      if (!st.app || st.signingOut) return;
+      ev.preventDefault();
+      st.signingOut = true;
+      var form = ev.currentTarget;
+      var done = false;
+      function go() {
+        if (done) return;
+        done = true;
+        form.submit();
+      }
+      try {
+        st.app.addEventListener('lo.application.logout', go);
+        st.app.setAttribute('frontdoor-url', '');
+      } catch (e) {
+        go();
+        return;
+      }
+      setTimeout(go, SIGNOUT_WAIT_MS);
+    }
+    Array.prototype.forEach.call(doc.querySelectorAll('form[data-lo-signout]'), function (f) {
+      listen(f, 'submit', onSignoutSubmit);
+    });
 
     ui.signin.setAttribute('href', loginHref);
     listen(ui.signin, 'click', onSigninClick);

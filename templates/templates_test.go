@@ -197,7 +197,7 @@ func TestEmbedPage(t *testing.T) {
 	}{
 		{"a signed-in page starts connecting", signedIn, `id="lo-status" class="lo-status" role="status" aria-live="polite" data-state="connecting">Connecting…<`},
 		{"a signed-in page has a sign-out form with the csrf field", signedIn, `<input type="hidden" name="csrf" value="csrf-123">`},
-		{"a signed-in page posts sign-out to the logout URL", signedIn, `<form method="post" action="/__lo/logout">`},
+		{"a signed-in page posts sign-out to the logout URL", signedIn, `<form method="post" action="/__lo/logout" data-lo-signout>`},
 		{"a signed-in page hides the sign-in button", signedIn, `<a id="lo-signin" class="lo-btn" href="/__lo/login?rd=%2Fchat" hidden>`},
 		{"a signed-out page says sign in", signedOut, `data-state="signed-out">Sign in to chat<`},
 		{"a signed-out page shows the sign-in button", signedOut, `<a id="lo-signin" class="lo-btn" href="/__lo/login?rd=%2Fchat">`},
@@ -285,7 +285,7 @@ func TestLogoutPage(t *testing.T) {
 	r := mustNew(t)
 	body, _ := render(t, r, "logout", samples()["logout"])
 	for _, want := range []string{
-		`<form method="post" action="/__lo/logout">`,
+		`<form method="post" action="/__lo/logout" data-lo-signout>`,
 		`<input type="hidden" name="csrf" value="csrf-9">`,
 		`<input type="hidden" name="rd" value="/after">`,
 		`<button class="lo-btn" type="submit">Sign out</button>`,

@@ -86,13 +86,19 @@ type pageData struct {
 }
 
 func (o *Org) renderPage(w http.ResponseWriter, status int, name string, d pageData) {
+	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
+	o.renderFramablePage(w, status, name, d)
+}
+
+// renderFramablePage renders without X-Frame-Options: the caller has set a CSP
+// frame-ancestors that says who may frame it.
+func (o *Org) renderFramablePage(w http.ResponseWriter, status int, name string, d pageData) {
 	d.DevBanner = o.cfg.DevBanner
 	h := w.Header()
 	h.Set("Content-Type", "text/html;charset=UTF-8")
 	h.Set("Cache-Control", "no-store")
 	// Codes and otps must not leak through Referer from org pages.
 	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "SAMEORIGIN")
 	w.WriteHeader(status)
 	if err := pages.ExecuteTemplate(w, name, d); err != nil {
 		o.logger.Error("devorg: rendering page", "page", name, "err", err)
@@ -158,7 +164,12 @@ func (o *Org) handleRemoteAccessError(w http.ResponseWriter, r *http.Request) {
 func (o *Org) handleLogout(w http.ResponseWriter, r *http.Request) {
 	o.endSession(r)
 	clearSessionCookie(w)
-	o.renderPage(w, http.StatusOK, "message", pageData{Title: "Logout", Heading: "You are logged out",
+	// Lightning Out loads this page in its hidden iframe when the host clears
+	// frontdoor-url, so it may be framed by the trusted Lightning Out domains
+	// (and only by them), unlike the org's other pages.
+	h := w.Header()
+	h.Set("Content-Security-Policy", "frame-ancestors 'self'"+o.frameAncestorsSources())
+	o.renderFramablePage(w, http.StatusOK, "message", pageData{Title: "Logout", Heading: "You are logged out",
 		Lines: []string{"Your session has ended."}, Link: "/", LinkText: "Log In"})
 }
 
@@ -184,4 +195,19 @@ func hiddenFields(v url.Values, keys ...string) map[string]string {
 		}
 	}
 	return m
+}
+
+// frameAncestorsSources lists the trusted Lightning Out domains for a CSP
+// frame-ancestors directive (each with a leading space), dropping any entry that
+// could inject another directive.
+func (o *Org) frameAncestorsSources() string {
+	var b strings.Builder
+	for _, d := range o.TrustedLODomains() {
+		if d == "" || strings.ContainsAny(d, " ;,\t\r\n'\"") {
+			continue
+		}
+		b.WriteString(" ")
+		b.WriteString(d)
+	}
+	return b.String()
 }
