@@ -201,13 +201,16 @@ func peerHost(remoteAddr string) (string, bool) {
 	return host, host != ""
 }
 
+// forwardedValues is how many header values forwarded may set.
+const forwardedValues = 3
+
 // forwarded sets X-Forwarded-For/-Proto/-Host on out. A peer inside one of the
 // trusted prefixes is a proxy we believe: its chain is extended and its proto
-// and host kept. Anyone else's forwarding headers are replaced. All three
-// values share one backing array, so this costs one small allocation (plus the
-// joined chain for trusted peers).
-func forwarded(in *http.Request, out http.Header, trusted []netip.Prefix) {
-	vals := make([]string, 3)
+// and host kept. Anyone else's forwarding headers are replaced. The values go
+// into vals (len forwardedValues, capacity limited to it), which the caller
+// allocates together with the identity values; a trusted peer's chain costs
+// one more allocation for the joined string.
+func forwarded(in *http.Request, out http.Header, trusted []netip.Prefix, vals []string) {
 	host, ok := peerHost(in.RemoteAddr)
 	peerTrusted := false
 	if ok && len(trusted) > 0 {
@@ -229,15 +232,18 @@ func forwarded(in *http.Request, out http.Header, trusted []netip.Prefix) {
 	fhost := in.Host
 	xff := host
 	if peerTrusted {
+		// The server stores header keys canonically, so indexing with the
+		// canonical name finds what Header.Get would, without canonicalizing
+		// the name again.
 		if prior := in.Header["X-Forwarded-For"]; len(prior) > 0 {
-			xff = strings.Join(prior, ", ") + ", " + host
+			xff = appendChain(prior, host)
 		}
-		if p := in.Header.Get("X-Forwarded-Proto"); strings.EqualFold(p, "https") {
+		if p := firstValue(in.Header["X-Forwarded-Proto"]); strings.EqualFold(p, "https") {
 			proto = "https"
 		} else if strings.EqualFold(p, "http") {
 			proto = "http"
 		}
-		if h := in.Header.Get("X-Forwarded-Host"); h != "" {
+		if h := firstValue(in.Header["X-Forwarded-Host"]); h != "" {
 			fhost = h
 		}
 	}
@@ -254,10 +260,33 @@ func forwarded(in *http.Request, out http.Header, trusted []netip.Prefix) {
 	}
 }
 
-// setIdentity sets the identity headers of a signed-in visitor, one backing
-// array for all values.
-func setIdentity(out http.Header, id *Identity) {
-	vals := make([]string, len(id.Headers))
+// appendChain returns the prior X-Forwarded-For values and host joined by
+// ", ", as strings.Join(prior, ", ")+", "+host would, in one allocation.
+func appendChain(prior []string, host string) string {
+	n := len(host)
+	for _, v := range prior {
+		n += len(v) + len(", ")
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, v := range prior {
+		b.WriteString(v)
+		b.WriteString(", ")
+	}
+	b.WriteString(host)
+	return b.String()
+}
+
+func firstValue(vals []string) string {
+	if len(vals) == 0 {
+		return ""
+	}
+	return vals[0]
+}
+
+// setIdentity sets the identity headers of a signed-in visitor; vals (at least
+// len(id.Headers) long) is the backing array for their values.
+func setIdentity(out http.Header, id *Identity, vals []string) {
 	for i, h := range id.Headers {
 		if h.Name == "" {
 			continue

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -57,9 +58,23 @@ type Proxy struct {
 	inject    *injector
 	onError   func(w http.ResponseWriter, r *http.Request, status int, err error)
 	metrics   *siteMetrics
+	// signedIn holds *signedInCall values: the signed-in path's own
+	// ReverseProxy copies, so the identity reaches rewrite without a context
+	// value or a copy of the request.
+	signedIn sync.Pool
 }
 
-type identityKey struct{}
+// signedInCall carries one signed-in request's identity from Serve to rewrite.
+// Its ReverseProxy is a copy of the Proxy's whose Rewrite is bound to this
+// call; ReverseProxy holds no state of its own, and Rewrite runs synchronously
+// inside ServeHTTP, so a call is owned by one request from Get to Put.
+type signedInCall struct {
+	p  *Proxy
+	id *Identity
+	rp httputil.ReverseProxy
+}
+
+func (c *signedInCall) rewrite(pr *httputil.ProxyRequest) { c.p.rewriteFor(pr, c.id) }
 
 // New checks the options and builds the proxy and its transport.
 func New(opts Options) (*Proxy, error) {
@@ -143,7 +158,7 @@ func New(opts Options) (*Proxy, error) {
 		rt = &timedTransport{next: tr, metrics: p.metrics}
 	}
 	p.rp = &httputil.ReverseProxy{
-		Rewrite:      p.rewrite,
+		Rewrite:      p.rewriteAnonymous,
 		Transport:    rt,
 		BufferPool:   newBufferPool(),
 		ErrorHandler: p.handleError,
@@ -151,6 +166,11 @@ func New(opts Options) (*Proxy, error) {
 	}
 	if p.inject != nil {
 		p.rp.ModifyResponse = p.modifyResponse
+	}
+	p.signedIn.New = func() any {
+		c := &signedInCall{p: p, rp: *p.rp}
+		c.rp.Rewrite = c.rewrite // the method value is allocated once per call struct, not per request
+		return c
 	}
 	return p, nil
 }
@@ -166,20 +186,30 @@ func orDefault(d, def time.Duration) time.Duration {
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.Serve(w, r, nil) }
 
 // Serve forwards a request; id, when not nil, becomes the identity headers.
-// Anonymous requests carry nothing extra; a signed-in one costs a context value.
+// Neither path copies the request or adds a context value: a signed-in request
+// borrows a pooled ReverseProxy whose Rewrite knows its identity.
 func (p *Proxy) Serve(w http.ResponseWriter, r *http.Request, id *Identity) {
-	if id != nil && len(id.Headers) > 0 {
-		r = r.WithContext(context.WithValue(r.Context(), identityKey{}, id))
+	if id == nil || len(id.Headers) == 0 {
+		p.rp.ServeHTTP(w, r)
+		return
 	}
-	p.rp.ServeHTTP(w, r)
+	c := p.signedIn.Get().(*signedInCall)
+	c.id = id
+	c.rp.ServeHTTP(w, r)
+	// Not deferred: when ServeHTTP panics (http.ErrAbortHandler on a broken
+	// stream) the call is simply not reused.
+	c.id = nil
+	p.signedIn.Put(c)
 }
 
 // Close closes the upstream connections that sit idle.
 func (p *Proxy) Close() { p.transport.CloseIdleConnections() }
 
-// rewrite runs after ReverseProxy has removed hop-by-hop headers and the
-// canonical forwarding headers from pr.Out.
-func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
+func (p *Proxy) rewriteAnonymous(pr *httputil.ProxyRequest) { p.rewriteFor(pr, nil) }
+
+// rewriteFor runs after ReverseProxy has removed hop-by-hop headers and the
+// canonical forwarding headers from pr.Out; id is nil for anonymous requests.
+func (p *Proxy) rewriteFor(pr *httputil.ProxyRequest, id *Identity) {
 	out := pr.Out
 	out.URL.Scheme = p.target.Scheme
 	out.URL.Host = p.target.Host
@@ -193,9 +223,16 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 
 	p.headers.strip(out.Header)
 	p.cookies.strip(out.Header)
-	forwarded(pr.In, out.Header, p.trusted)
-	if id, ok := pr.In.Context().Value(identityKey{}).(*Identity); ok {
-		setIdentity(out.Header, id)
+	// The forwarding and identity values share one backing array: one small
+	// allocation per request for all of them.
+	n := 0
+	if id != nil {
+		n = len(id.Headers)
+	}
+	vals := make([]string, forwardedValues+n)
+	forwarded(pr.In, out.Header, p.trusted, vals[:forwardedValues:forwardedValues])
+	if n > 0 {
+		setIdentity(out.Header, id, vals[forwardedValues:])
 	}
 	if p.inject != nil {
 		p.inject.rewriteAcceptEncoding(pr.In, out)
