@@ -759,7 +759,7 @@
             if (boot.mode === 'sdk') await mountSDK(r.url);
             else mountNative(r.url);
           } else {
-            /* e2e demo */ void r.url;
+            st.app.setAttribute('frontdoor-url', r.url);
           }
         } catch (e) {
           warn('Lightning Out refused the frontdoor URL or the mount failed');
