@@ -32,6 +32,9 @@ func (g *Gateway) routes(st *state) *gin.Engine {
 	e.RedirectFixedPath = false
 	e.HandleMethodNotAllowed = false
 	e.ContextWithFallback = true
+	// Forwarded headers are judged by the proxy against trusted_proxies; gin's own
+	// client-IP logic must not believe them.
+	_ = e.SetTrustedProxies(nil)
 	e.Use(g.observe(st), g.recoverer)
 
 	lo := e.Group("/__lo")
