@@ -58,8 +58,26 @@ func (d *discardWriter) Header() http.Header         { return d.h }
 func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discardWriter) WriteHeader(code int)        { d.code = code }
 
+// shortRequest carries six headers, as API clients and load generators send:
+// one map group of eight holds them, but not them and the forwarding headers.
+func shortRequest() *http.Request {
+	r := httptest.NewRequest("GET", "http://www.example.org/docs/getting-started?tab=1", nil)
+	r.RemoteAddr = "203.0.113.7:51234"
+	h := r.Header
+	h.Set("User-Agent", "loadgen/1.0")
+	h.Set("Accept", "*/*")
+	h.Set("Accept-Language", "en-US,en;q=0.9")
+	h.Set("Accept-Encoding", "gzip")
+	h.Set("Cookie", "_ga=GA1.1.123; theme=dark")
+	h.Set("Referer", "http://www.example.org/")
+	return r
+}
+
 func runParallel(b *testing.B, h func(w http.ResponseWriter, r *http.Request)) {
-	req := benchRequest()
+	runParallelWith(b, benchRequest(), h)
+}
+
+func runParallelWith(b *testing.B, req *http.Request, h func(w http.ResponseWriter, r *http.Request)) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -100,8 +118,26 @@ func BenchmarkServe(b *testing.B) {
 
 func BenchmarkServeSignedIn(b *testing.B) {
 	p := benchProxy(b, benchUpstream(b))
-	id := &Identity{Headers: []Header{{"X-Forwarded-User", "005xx000001234AAA"}, {"X-Forwarded-Email", "ada@example.com"}, {"X-Forwarded-Org-Id", "00Dxx0000001gEREAY"}}}
-	runParallel(b, func(w http.ResponseWriter, r *http.Request) { p.Serve(w, r, id) })
+	runParallel(b, func(w http.ResponseWriter, r *http.Request) { p.Serve(w, r, benchIdentity) })
+}
+
+var benchIdentity = &Identity{Headers: []Header{{"X-Forwarded-User", "005xx000001234AAA"}, {"X-Forwarded-Email", "ada@example.com"}, {"X-Forwarded-Org-Id", "00Dxx0000001gEREAY"}}}
+
+// The ShortRequest benchmarks send six headers, so the outgoing header map
+// ReverseProxy clones would have to grow for the forwarding headers alone.
+func BenchmarkServeShortRequest(b *testing.B) {
+	p := benchProxy(b, benchUpstream(b))
+	runParallelWith(b, shortRequest(), p.ServeHTTP)
+}
+
+func BenchmarkServeSignedInShortRequest(b *testing.B) {
+	p := benchProxy(b, benchUpstream(b))
+	runParallelWith(b, shortRequest(), func(w http.ResponseWriter, r *http.Request) { p.Serve(w, r, benchIdentity) })
+}
+
+func BenchmarkBareProxyPooledShortRequest(b *testing.B) {
+	rp := bareProxy(b, newBufferPool())
+	runParallelWith(b, shortRequest(), rp.ServeHTTP)
 }
 
 // BenchmarkBareProxy is the yardstick: a ReverseProxy with the same tuned
@@ -112,7 +148,9 @@ func BenchmarkBareProxy(b *testing.B) { benchBare(b, nil) }
 // difference to BenchmarkServe is the cost of what this package adds.
 func BenchmarkBareProxyPooled(b *testing.B) { benchBare(b, newBufferPool()) }
 
-func benchBare(b *testing.B, pool httputil.BufferPool) {
+func benchBare(b *testing.B, pool httputil.BufferPool) { runParallel(b, bareProxy(b, pool).ServeHTTP) }
+
+func bareProxy(b *testing.B, pool httputil.BufferPool) *httputil.ReverseProxy {
 	u := benchUpstream(b)
 	tr := &http.Transport{
 		ForceAttemptHTTP2:     true,
@@ -123,7 +161,7 @@ func benchBare(b *testing.B, pool httputil.BufferPool) {
 		DisableCompression:    true,
 	}
 	b.Cleanup(tr.CloseIdleConnections)
-	rp := &httputil.ReverseProxy{
+	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(u)
 			pr.SetXForwarded()
@@ -131,7 +169,6 @@ func benchBare(b *testing.B, pool httputil.BufferPool) {
 		Transport:  tr,
 		BufferPool: pool,
 	}
-	runParallel(b, rp.ServeHTTP)
 }
 
 func BenchmarkStripHeaders(b *testing.B) {
