@@ -100,6 +100,10 @@ func TestSDKModeRecoversAnExpiredOrgSessionWithoutSignIn(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if env.Org.Count("frontdoor") < 1 {
+		for _, m := range b.Console.Since(mark) {
+			t.Logf("console: %s", m)
+		}
+		failShot(t, tab)
 		t.Fatalf("want the page to sign the SDK's chat in again with a new frontdoor URL after the org session ended, got none within 20s")
 	}
 	waitFor(t, b, tab, "the chat connected again after the org session ended", statusIs("ready"), 20*time.Second)
