@@ -20,9 +20,8 @@ import (
 	"github.com/logateway/logateway/internal/harness"
 )
 
-// The JWT-bearer journey is not here: that flow is being built by another
-// engineer, and a placeholder test would only be noise. Add it beside these once
-// signin.flow jwt-bearer signs a visitor in end to end.
+// The JWT-bearer journeys are in jwtbearer_test.go, the SDK-mode ones in
+// sdkmode_test.go.
 
 // startSite runs the org and the gateway with the upstream site behind it:
 // /account protected, the launcher injected into /, trusted origins as given.

@@ -190,6 +190,8 @@ func (g *Gateway) fail(c *gin.Context, s *site, status int, f failure) {
 		Status:  status,
 		Heading: f.Heading, Message: f.Message, Hint: hint,
 		RetryURL: f.Retry, RetryLabel: "Try again",
+		// A failed callback keeps ?code=…&state=… in the address bar otherwise.
+		ScrubQuery: s != nil && c.Request.URL.Path == s.callback && c.Request.URL.RawQuery != "",
 	}
 	if data.RetryURL == "" {
 		data.RetryURL = "/"

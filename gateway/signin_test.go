@@ -381,3 +381,26 @@ func hiddenInputs(page string) [][2]string {
 	}
 	return out
 }
+
+func TestAFailedCallbackScrubsTheCodeFromTheAddressBar(t *testing.T) {
+	env := harness.Start(t, harness.Options{})
+	resp, err := noFollow(harness.Client()).Get(env.URL + "/callback.html?code=spent-code&state=unknown")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "/__lo/static/scrub-url.js") {
+		t.Fatalf("failed callback: %d, want 400 with the address-bar scrub script", resp.StatusCode)
+	}
+	// Other error pages keep their URL.
+	resp, err = harness.Client().Get(env.URL + "/__lo/nothing-here?x=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(body), "scrub-url.js") {
+		t.Fatal("a 404 page scrubs its query though it carries no code")
+	}
+}

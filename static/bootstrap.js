@@ -27,7 +27,7 @@
   var RECOVERY_WINDOW_MS = 5 * 60 * 1000;
   var ACC_COMPONENT = 'runtime_copilot/accSdkWrapper';
   // How long sign-out waits for Lightning Out to start the org logout.
-  var SIGNOUT_WAIT_MS = 800;
+  var SIGNOUT_WAIT_MS = 1500;
 
   var STATUS_TEXT = {
     'signed-out': 'Sign in to chat',

@@ -22,7 +22,7 @@ import (
 
 // FS holds the served files. Tests (*.test.js) and Go sources are not in it.
 //
-//go:embed logateway.css bootstrap.js launcher.js callback-popup.js
+//go:embed logateway.css bootstrap.js launcher.js callback-popup.js scrub-url.js
 var FS embed.FS
 
 // Prefix is where the gateway mounts Handler.

@@ -70,6 +70,9 @@ type ErrorData struct {
 	Hint       string
 	RetryURL   string
 	RetryLabel string // default "Try again"
+	// ScrubQuery removes the query from the address bar (the callback's spent
+	// code and state) with a tiny same-origin script.
+	ScrubQuery bool
 }
 
 // LogoutData is the sign-out confirmation ("logout"): a POST form to /__lo/logout with

@@ -285,7 +285,7 @@ func TestLogoutPage(t *testing.T) {
 	r := mustNew(t)
 	body, _ := render(t, r, "logout", samples()["logout"])
 	for _, want := range []string{
-		`<form method="post" action="/__lo/logout" data-lo-signout>`,
+		`<form method="post" action="/__lo/logout">`,
 		`<input type="hidden" name="csrf" value="csrf-9">`,
 		`<input type="hidden" name="rd" value="/after">`,
 		`<button class="lo-btn" type="submit">Sign out</button>`,
