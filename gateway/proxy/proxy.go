@@ -58,10 +58,23 @@ type Proxy struct {
 	inject    *injector
 	onError   func(w http.ResponseWriter, r *http.Request, status int, err error)
 	metrics   *siteMetrics
-	// calls holds the *call values that carry a request Serve cannot hand
-	// to rp as it is: a signed-in one, or one whose header map needs room.
-	calls sync.Pool
+	// signedIn holds *signedInCall values: the signed-in path's own
+	// ReverseProxy copies, so the identity reaches rewrite without a context
+	// value or a copy of the request.
+	signedIn sync.Pool
 }
+
+// signedInCall carries one signed-in request's identity from Serve to rewrite.
+// Its ReverseProxy is a copy of the Proxy's whose Rewrite is bound to this
+// call; ReverseProxy holds no state of its own, and Rewrite runs synchronously
+// inside ServeHTTP, so a call is owned by one request from Get to Put.
+type signedInCall struct {
+	p  *Proxy
+	id *Identity
+	rp httputil.ReverseProxy
+}
+
+func (c *signedInCall) rewrite(pr *httputil.ProxyRequest) { c.p.rewriteFor(pr, c.id) }
 
 // New checks the options and builds the proxy and its transport.
 func New(opts Options) (*Proxy, error) {
@@ -154,7 +167,11 @@ func New(opts Options) (*Proxy, error) {
 	if p.inject != nil {
 		p.rp.ModifyResponse = p.modifyResponse
 	}
-	p.calls.New = func() any { return newCall(p) }
+	p.signedIn.New = func() any {
+		c := &signedInCall{p: p, rp: *p.rp}
+		c.rp.Rewrite = c.rewrite // the method value is allocated once per call struct, not per request
+		return c
+	}
 	return p, nil
 }
 
@@ -169,34 +186,30 @@ func orDefault(d, def time.Duration) time.Duration {
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.Serve(w, r, nil) }
 
 // Serve forwards a request; id, when not nil, becomes the identity headers.
-// Neither path copies the request into a new allocation or adds a context
-// value: a request that needs more than the shared ReverseProxy borrows a
-// pooled call (see call.go).
+// Neither path copies the request or adds a context value: a signed-in request
+// borrows a pooled ReverseProxy whose Rewrite knows its identity.
 func (p *Proxy) Serve(w http.ResponseWriter, r *http.Request, id *Identity) {
-	n := 0
-	if id != nil {
-		n = len(id.Headers)
-	}
-	final := len(r.Header) + forwardedValues + n
-	roomy := headerRoom(len(r.Header)) >= final
-	if n == 0 && roomy {
+	if id == nil || len(id.Headers) == 0 {
 		p.rp.ServeHTTP(w, r)
 		return
 	}
-	c := p.calls.Get().(*call)
-	c.serve(w, r, id, !roomy && final <= maxPaddedHeader)
-	p.calls.Put(c)
+	c := p.signedIn.Get().(*signedInCall)
+	c.id = id
+	c.rp.ServeHTTP(w, r)
+	// Not deferred: when ServeHTTP panics (http.ErrAbortHandler on a broken
+	// stream) the call is simply not reused.
+	c.id = nil
+	p.signedIn.Put(c)
 }
 
 // Close closes the upstream connections that sit idle.
 func (p *Proxy) Close() { p.transport.CloseIdleConnections() }
 
-func (p *Proxy) rewriteAnonymous(pr *httputil.ProxyRequest) { p.rewriteFor(pr, pr.In, nil) }
+func (p *Proxy) rewriteAnonymous(pr *httputil.ProxyRequest) { p.rewriteFor(pr, nil) }
 
 // rewriteFor runs after ReverseProxy has removed hop-by-hop headers and the
-// canonical forwarding headers from pr.Out. in is the visitor's request (pr.In
-// may be a padded copy of it); id is nil for anonymous requests.
-func (p *Proxy) rewriteFor(pr *httputil.ProxyRequest, in *http.Request, id *Identity) {
+// canonical forwarding headers from pr.Out; id is nil for anonymous requests.
+func (p *Proxy) rewriteFor(pr *httputil.ProxyRequest, id *Identity) {
 	out := pr.Out
 	out.URL.Scheme = p.target.Scheme
 	out.URL.Host = p.target.Host
@@ -217,12 +230,12 @@ func (p *Proxy) rewriteFor(pr *httputil.ProxyRequest, in *http.Request, id *Iden
 		n = len(id.Headers)
 	}
 	vals := make([]string, forwardedValues+n)
-	forwarded(in, out.Header, p.trusted, vals[:forwardedValues:forwardedValues])
+	forwarded(pr.In, out.Header, p.trusted, vals[:forwardedValues:forwardedValues])
 	if n > 0 {
 		setIdentity(out.Header, id, vals[forwardedValues:])
 	}
 	if p.inject != nil {
-		p.inject.rewriteAcceptEncoding(in, out)
+		p.inject.rewriteAcceptEncoding(pr.In, out)
 	}
 }
 

@@ -1,0 +1,166 @@
+package proxy
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// capturingTransport remembers the last outgoing header exactly as the
+// transport got it, before the wire hides nil values and key spellings.
+type capturingTransport struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	last http.Header
+}
+
+func (c *capturingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.last = r.Header.Clone()
+	c.mu.Unlock()
+	return c.next.RoundTrip(r)
+}
+
+func (c *capturingTransport) get() http.Header {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.last
+}
+
+// TestEveryHeaderCountGivesTheUpstreamTheSameHeaders sends requests with 0 to
+// 40 extra headers, so that the outgoing header map ReverseProxy clones grows
+// in forwarded, in setIdentity or not at all, and checks that the outgoing
+// header is exactly what the visitor sent minus what is stripped, plus the
+// forwarding and identity headers, each with its value.
+func TestEveryHeaderCountGivesTheUpstreamTheSameHeaders(t *testing.T) {
+	up, s := recordingUpstream(t)
+	p := newProxy(t, Options{
+		Upstream:       mustURL(t, up.URL),
+		StripHeaders:   identityNames,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+	})
+	// Set before the first request: the signed-in pool copies p.rp.
+	capture := &capturingTransport{next: p.rp.Transport}
+	p.rp.Transport = capture
+	id := &Identity{Headers: []Header{{"x-forwarded-user", "005xx0000012345"}, {"X-Forwarded-Email", "ada@example.com"}}}
+	fs := front(t, p, id)
+
+	for _, signedIn := range []bool{false, true} {
+		for _, behindProxy := range []bool{false, true} {
+			for extra := 0; extra <= 40; extra++ {
+				name := fmt.Sprintf("signed in %v, behind a proxy %v, %d extra headers: the upstream gets exactly the expected headers", signedIn, behindProxy, extra)
+				t.Run(name, func(t *testing.T) {
+					req, _ := http.NewRequest("GET", fs.URL+"/page", nil)
+					req.Header.Set("User-Agent", "test")
+					want := map[string]string{"User-Agent": "test", "X-Forwarded-Proto": "http", "X-Forwarded-Host": req.URL.Host, "X-Forwarded-For": "127.0.0.1"}
+					for i := range extra {
+						k, v := fmt.Sprintf("X-Extra-%d", i), fmt.Sprintf("value %d", i)
+						req.Header.Set(k, v)
+						want[k] = v
+					}
+					req.Header["X_Forwarded_User"] = []string{"admin"}
+					if behindProxy {
+						req.Header.Set("X-Forwarded-For", "203.0.113.9")
+						req.Header.Set("X-Forwarded-Proto", "https")
+						req.Header.Set("X-Forwarded-Host", "www.example.org")
+						want["X-Forwarded-For"] = "203.0.113.9, 127.0.0.1"
+						want["X-Forwarded-Proto"] = "https"
+						want["X-Forwarded-Host"] = "www.example.org"
+					}
+					if signedIn {
+						req.Header.Set("Test-Signed-In", "1")
+						want["Test-Signed-In"] = "1"
+						want["X-Forwarded-User"] = "005xx0000012345"
+						want["X-Forwarded-Email"] = "ada@example.com"
+					}
+					resp, body := do(t, req)
+					if resp.StatusCode != http.StatusOK || body != "ok" {
+						t.Fatalf("visitor got %d %q, want 200 \"ok\"", resp.StatusCode, body)
+					}
+
+					out := capture.get()
+					for k, v := range out {
+						if len(v) == 0 {
+							t.Errorf("outgoing header %q has no value (%#v), want every key to carry one", k, v)
+						}
+					}
+					if got, wantKeys := keysOf(out), keysOf(want); got != wantKeys {
+						t.Errorf("outgoing header keys\n  %s\nwant\n  %s", got, wantKeys)
+					}
+					h, _ := s.get()
+					for k, v := range want {
+						if got := h[k]; len(got) != 1 || got[0] != v {
+							t.Errorf("upstream %s = %q, want [%q]", k, got, v)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+func keysOf[V any](h map[string]V) string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, " ")
+}
+
+// TestConcurrentVisitorsEachGetTheirOwnIdentity runs signed-in requests of
+// many visitors at once through the pooled signed-in ReverseProxy copies: each
+// upstream request must carry its own visitor's identity, never another's.
+func TestConcurrentVisitorsEachGetTheirOwnIdentity(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(strings.Join(r.Header.Values("X-Forwarded-User"), ",")))
+	}))
+	t.Cleanup(up.Close)
+	p := newProxy(t, Options{Upstream: mustURL(t, up.URL), StripHeaders: identityNames})
+	fs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user := r.URL.Query().Get("user")
+		if user == "" {
+			p.ServeHTTP(w, r)
+			return
+		}
+		p.Serve(w, r, &Identity{Headers: []Header{{"X-Forwarded-User", user}}})
+	}))
+	t.Cleanup(fs.Close)
+
+	const visitors, requests = 16, 25
+	var wg sync.WaitGroup
+	errs := make(chan string, visitors*requests)
+	for v := range visitors {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			user := ""
+			if v%4 != 0 { // every fourth visitor is anonymous
+				user = fmt.Sprintf("005xx%010d", v)
+			}
+			for range requests {
+				resp, err := rawClient.Get(fs.URL + "/?user=" + user)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				b, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil || string(b) != user {
+					errs <- fmt.Sprintf("visitor %q: upstream saw X-Forwarded-User %q (read error %v), want %q", user, b, err, user)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
