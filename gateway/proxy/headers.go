@@ -21,7 +21,15 @@ var forwardingHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Ho
 type headerStripper struct {
 	names   map[string]struct{}
 	lengths uint64 // bit n set when some name has length n; most keys fail this test
+	// firsts has bit c set when some name may start with byte c in a request
+	// (either case, "_" for "-"): Accept-Language and Accept-Encoding have the
+	// length of X-Forwarded-For but fail here without being normalized.
+	firsts [4]uint64
 }
+
+func (s *headerStripper) addFirst(c byte) { s.firsts[c>>6] |= 1 << (c & 63) }
+
+func (s *headerStripper) mayStartWith(c byte) bool { return s.firsts[c>>6]&(1<<(c&63)) != 0 }
 
 func newHeaderStripper(names []string) *headerStripper {
 	s := &headerStripper{names: make(map[string]struct{}, len(names)+len(forwardingHeaders))}
@@ -31,8 +39,19 @@ func newHeaderStripper(names []string) *headerStripper {
 			return
 		}
 		var buf [maxHeaderName]byte
-		s.names[string(normalizeName(buf[:0], n))] = struct{}{}
+		norm := normalizeName(buf[:0], n)
+		s.names[string(norm)] = struct{}{}
 		s.lengths |= 1 << uint(len(n))
+		switch c := norm[0]; {
+		case 'a' <= c && c <= 'z':
+			s.addFirst(c)
+			s.addFirst(c - 'a' + 'A')
+		case c == '-':
+			s.addFirst('-')
+			s.addFirst('_')
+		default:
+			s.addFirst(c)
+		}
 	}
 	for _, n := range forwardingHeaders {
 		add(n)
@@ -61,7 +80,8 @@ func normalizeName(dst []byte, name string) []byte {
 func (s *headerStripper) strip(h http.Header) {
 	var buf [maxHeaderName]byte
 	for k := range h {
-		if len(k) >= maxHeaderName || s.lengths&(1<<uint(len(k))) == 0 {
+		// Names are never empty, so bit 0 is clear and k[0] exists below.
+		if len(k) >= maxHeaderName || s.lengths&(1<<uint(len(k))) == 0 || !s.mayStartWith(k[0]) {
 			continue
 		}
 		// The string(bytes) conversion in a map index does not allocate.

@@ -164,3 +164,44 @@ func TestConcurrentVisitorsEachGetTheirOwnIdentity(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+func TestHeaderStripperFindsEverySpelling(t *testing.T) {
+	s := newHeaderStripper([]string{"X-Forwarded-User", "-Odd-Name", "9-Digits"})
+	cases := []struct {
+		key   string
+		strip bool
+	}{
+		{"X-Forwarded-User", true},
+		{"x-forwarded-user", true},
+		{"X_FORWARDED_USER", true},
+		{"x_Forwarded_user", true},
+		{"-Odd-Name", true},
+		{"_odd_name", true},
+		{"9-Digits", true},
+		{"9_digits", true},
+		{"X-Forwarded-For", true},
+		{"x_forwarded_for", true},
+		{"forwarded", true},
+		{"FORWARDED", true},
+		{"Accept-Language", false}, // the length of X-Forwarded-For, another first byte
+		{"Y-Forwarded-User", false},
+		{"X-Forwarded-Usr", false},
+		{"", false},
+	}
+	for _, c := range cases {
+		verb := "keeps"
+		if c.strip {
+			verb = "strips"
+		}
+		t.Run(fmt.Sprintf("it %s %q", verb, c.key), func(t *testing.T) {
+			h := http.Header{c.key: {"v"}, "Other": {"o"}}
+			s.strip(h)
+			if _, kept := h[c.key]; kept == c.strip {
+				t.Errorf("after strip, %q kept = %v, want %v", c.key, kept, !c.strip)
+			}
+			if _, ok := h["Other"]; !ok {
+				t.Errorf("after strip, Other is gone, want it kept")
+			}
+		})
+	}
+}
