@@ -224,7 +224,11 @@ func (p *Proxy) rewriteFor(pr *httputil.ProxyRequest, id *Identity) {
 	p.headers.strip(out.Header)
 	p.cookies.strip(out.Header)
 	// The forwarding and identity values share one backing array: one small
-	// allocation per request for all of them.
+	// allocation per request for all of them. The keys often make out.Header,
+	// which Request.Clone sized for the incoming header count, grow once (most
+	// of this function's bytes in an alloc profile). Padding the header that
+	// ReverseProxy clones so that it would not grow was tried and measured:
+	// filling the padded copy cost 18-25% more CPU per request than the growth.
 	n := 0
 	if id != nil {
 		n = len(id.Headers)
