@@ -98,6 +98,9 @@ func TestRedisMemoryPerSession(t *testing.T) {
 	ctx := context.Background()
 	s, addr, prefix := newTestRedisStore(t)
 	if !redistest.IsReal(t, addr) {
+		if os.Getenv("CI") == "true" || os.Getenv("LOGATEWAY_REQUIRE_REDIS") == "1" {
+			t.Fatal("MEMORY USAGE needs a real redis-server, and CI=true or LOGATEWAY_REQUIRE_REDIS=1 requires one")
+		}
 		t.Skip("MEMORY USAGE needs a real redis-server; set LOGATEWAY_REQUIRE_REDIS=1 to insist on one")
 	}
 	raw := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
