@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/logateway/logateway/internal/harness"
 	"io"
 	"net"
 	"net/http"
@@ -338,4 +339,71 @@ func mustQuery(t *testing.T, raw string) url.Values {
 		t.Fatal(err)
 	}
 	return u.Query()
+}
+
+func TestSessionsSurviveAReload(t *testing.T) {
+	orgAddr, gw := freeAddr(t), freeAddr(t)
+	gatewayURL := "http://localhost" + gw[strings.LastIndex(gw, ":"):]
+	orgURL := "http://" + orgAddr
+	start(t, "devorg", "--listen", orgAddr, "--callback", gatewayURL+"/callback.html", "--host-origin", gatewayURL)
+	path := filepath.Join(t.TempDir(), "logateway.yaml")
+	write := func(trusted string) {
+		cfg := fmt.Sprintf(`listen: %q
+sites:
+  - url: %s
+    org: {my_domain: %q}
+    eca: {client_id: 3MVG9devorg.logateway.client, client_secret: devorg-client-secret, scopes: [web, openid, refresh_token]}
+    lightning_out: {app_id: 1Usdevorg000000AAA}
+    acc: {agent_id: 0Xxdevorg000000AAA}
+    trusted_domains: [%q]
+`, gw, gatewayURL, orgURL, trusted)
+		if err := os.WriteFile(path+".tmp", []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(path+".tmp", path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("https://partner-a.example")
+	p := start(t, "--dev", "--config", path, "--admin-listen", "off")
+	waitHealthy(t, "http://"+gw, 10*time.Second)
+	for i := 0; ; i++ {
+		resp, err := http.Get(orgURL + "/.well-known/openid-configuration")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i > 100 {
+			t.Fatalf("the devorg process never answered: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c := harness.Client()
+	if _, err := harness.SignInAt(c, gatewayURL, orgURL, harness.AliceUser, harness.AlicePass, "/"); err != nil {
+		t.Fatal(err)
+	}
+	signedIn := func() bool {
+		resp, err := c.Get(gatewayURL + "/__lo/session")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), `"signedIn":true`)
+	}
+	if !signedIn() {
+		t.Fatal("not signed in after sign-in")
+	}
+	write("https://partner-b.example")
+	_ = p.cmd.Process.Signal(syscall.SIGHUP)
+	deadline := time.Now().Add(5 * time.Second)
+	for !corsAllowed(t, gw, "https://partner-b.example") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the reload never applied\n%s", p.stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !signedIn() {
+		t.Fatalf("the reload signed the visitor out (dev-mode session keys must survive it)\n%s", p.stderr.String())
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"reflect"
 	"syscall"
 	"time"
 
@@ -175,6 +176,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			logger.Error("config reload refused; the old config stays in force", "err", err.Error())
 			return err
 		}
+		old := gw.Config()
+		if c.Session.KeysEnv == "" && c.Session.KeysFile == "" {
+			// Dev mode generated fresh random keys for the new config: keep the
+			// ones in force, or every session would end at the reload.
+			c.Session.Keys = old.Session.Keys
+		}
+		for _, k := range restartOnly(old, c) {
+			logger.Warn("config reload: this setting changes only at restart; the running value stays", "key", k)
+		}
 		if err := gw.Reload(c); err != nil {
 			logger.Error("config reload refused; the old config stays in force", "err", err.Error())
 			return err
@@ -284,4 +294,26 @@ func orgTransport() *http.Transport {
 	t.MaxIdleConnsPerHost = 32
 	t.ResponseHeaderTimeout = 15 * time.Second
 	return t
+}
+
+// restartOnly names the settings a reload cannot change: listeners, server
+// limits, logging and the session store are built once at start.
+func restartOnly(old, c *config.Config) []string {
+	var out []string
+	if old.Listen != c.Listen {
+		out = append(out, "listen")
+	}
+	if old.AdminListen != c.AdminListen {
+		out = append(out, "admin_listen")
+	}
+	if old.Log != c.Log {
+		out = append(out, "log")
+	}
+	if old.Server != c.Server {
+		out = append(out, "server")
+	}
+	if old.Session.Store != c.Session.Store || !reflect.DeepEqual(old.Session.Redis, c.Session.Redis) || old.Session.MaxSessions != c.Session.MaxSessions {
+		out = append(out, "session.store / session.redis / session.max_sessions")
+	}
+	return out
 }
