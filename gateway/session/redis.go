@@ -115,8 +115,38 @@ func hashName(kind, id string) string {
 func (s *RedisStore) recordKey(id string) string { return s.prefix + "s:" + hashName("record", id) }
 func (s *RedisStore) lockKey(key string) string  { return s.prefix + "l:" + hashName("lock", key) }
 
-// recordAEAD derives the per-session AES-256-GCM key from the id.
+// recordAEAD returns the per-session AES-256-GCM cipher, derived from the id
+// once and then remembered: HKDF and the AES key schedule were a measurable share
+// of every Redis-backed request. The memory already holds these ids (the
+// Manager's cookie cache); the bound keeps it small.
 func recordAEAD(id string) (cipher.AEAD, error) {
+	aeadCache.mu.RLock()
+	a, ok := aeadCache.m[id]
+	aeadCache.mu.RUnlock()
+	if ok {
+		return a, nil
+	}
+	a, err := deriveAEAD(id)
+	if err != nil {
+		return nil, err
+	}
+	aeadCache.mu.Lock()
+	if aeadCache.m == nil || len(aeadCache.m) >= aeadCacheSize {
+		aeadCache.m = make(map[string]cipher.AEAD, 256)
+	}
+	aeadCache.m[id] = a
+	aeadCache.mu.Unlock()
+	return a, nil
+}
+
+const aeadCacheSize = 16384
+
+var aeadCache struct {
+	mu sync.RWMutex
+	m  map[string]cipher.AEAD
+}
+
+func deriveAEAD(id string) (cipher.AEAD, error) {
 	key, err := hkdf.Key(sha256.New, []byte(id), nil, "logateway/session/record-key/v1", 32)
 	if err != nil {
 		return nil, err
