@@ -44,7 +44,7 @@ func parseServe(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.format, "log-format", "", "log format: auto, text, json (overrides log.format)")
 	fs.StringVar(&f.orgListen, "dev-org-listen", "127.0.0.1:8081", "dev mode without config: where the emulated org listens (keep it a different site from the gateway)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: logateway [serve] [flags]\n\nRuns the gateway. With no --config and no LOGATEWAY_CONFIG it starts in dev mode\nagainst an emulated Salesforce org: open http://localhost:8080/ in a browser.\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: logateway [serve] [flags]\n\nRuns the gateway. With no --config and no LOGATEWAY_CONFIG it starts in dev mode\nagainst an emulated Salesforce org: open http://localhost:8080/ in a browser.\nOther commands: check, keygen, devorg, reload, version (logateway --help).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
