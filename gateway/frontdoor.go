@@ -114,6 +114,7 @@ func (g *Gateway) bootInfo(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	h := c.Writer.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
 	c.Writer.WriteHeader(http.StatusOK)
 	_, _ = c.Writer.Write(s.bootJSON)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/logateway/logateway/gateway/proxy"
 	"github.com/logateway/logateway/gateway/session"
@@ -36,9 +37,46 @@ func (s *site) identityFor(rec *session.Record) *proxy.Identity {
 	names := [6]string{s.identity.user, s.identity.email, s.identity.preferred, s.identity.orgID, s.identity.userID, s.identity.name}
 	id := &proxy.Identity{Headers: make([]proxy.Header, 0, len(names))}
 	for i, name := range names {
-		if name != "" && name != "-" && values[i] != "" {
-			id.Headers = append(id.Headers, proxy.Header{Name: name, Value: values[i]})
+		if name == "" || name == "-" {
+			continue
+		}
+		if v := headerSafe(values[i]); v != "" {
+			id.Headers = append(id.Headers, proxy.Header{Name: name, Value: v})
 		}
 	}
 	return id
+}
+
+// headerSafe makes an org-supplied value fit for a header. The values come from
+// the org, and a user may set their own name there: a CR or LF must not start
+// a header of its own, and any control character makes Go's transport refuse
+// the whole request (the visitor would only ever see 502). Each run of control
+// characters becomes one space; the common case returns v unchanged.
+func headerSafe(v string) string {
+	clean := true
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c == 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return v
+	}
+	var b strings.Builder
+	b.Grow(len(v))
+	space := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < 0x20 || c == 0x7f {
+			if !space {
+				b.WriteByte(' ')
+				space = true
+			}
+			continue
+		}
+		b.WriteByte(c)
+		space = false
+	}
+	return strings.TrimSpace(b.String())
 }

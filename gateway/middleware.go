@@ -43,8 +43,10 @@ func (g *Gateway) observe(st *state) gin.HandlerFunc {
 		rid := r.Header.Get(obs.RequestIDHeader)
 		if !obs.SaneRequestID(rid) {
 			rid = obs.NewRequestID()
-			r.Header.Set(obs.RequestIDHeader, rid) // the upstream sees the same id
 		}
+		// Always exactly one value: the upstream sees the same id, and a second,
+		// unchecked X-Request-Id a client added never reaches its logs.
+		r.Header.Set(obs.RequestIDHeader, rid)
 		c.Writer.Header().Set(obs.RequestIDHeader, rid)
 		ri := &reqInfo{rid: rid, site: st.siteFor(r.Host)}
 		c.Set(infoKey, ri)
@@ -235,6 +237,17 @@ func writeJSON(c *gin.Context, status int, v any) {
 	}
 	c.Writer.WriteHeader(status)
 	_, _ = c.Writer.Write(append(b, '\n'))
+}
+
+// noFrame marks a page no other page may frame, not even a trusted domain's:
+// the sign-out confirm page (a framing page could trick a click on its button)
+// and the popup callback (it only ever runs in its own window). X-Frame-Options
+// covers browsers that do not know frame-ancestors.
+func noFrame(h http.Header, s *site, nonce string) {
+	csp := pageCSP(s)
+	csp.FrameAncestors = []string{"'none'"}
+	h.Set("Content-Security-Policy", csp.Header(nonce))
+	h.Set("X-Frame-Options", "DENY")
 }
 
 // pageCSP is the CSP of the gateway's own pages other than the embed page.

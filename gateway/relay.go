@@ -88,6 +88,9 @@ func serviceTokenSource(sc config.Site, rc config.APIRoute, s *site, d *Deps) (*
 var relayDrop = []string{"Cookie", "Authorization", "Proxy-Authorization", "Forwarded", "X-Real-Ip", "Via", "X-Request-Id",
 	"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Origin", "Referer"}
 
+// relayCSP sandboxes every relayed answer a browser might render as a page.
+const relayCSP = "sandbox; default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
 // relayDropResponse never comes back from the org: its cookies are not for the
 // visitor's browser on our site, and hop-by-hop headers belong to one connection.
 var relayDropResponse = map[string]bool{"Set-Cookie": true, "Connection": true, "Keep-Alive": true, "Transfer-Encoding": true,
@@ -102,7 +105,7 @@ func (rl *relay) serve(g *Gateway, c *gin.Context, s *site) {
 		g.fail(c, s, http.StatusForbidden, failure{Reason: "csrf", Heading: "Request refused", Message: "This API answers this site's own pages only."})
 		return
 	}
-	if !cleanRelayPath(r.URL.Path) {
+	if !cleanRelayPath(r.URL.Path) || !cleanRelayPath(relayRest(rl.prefix, r.URL.Path)) {
 		g.fail(c, s, http.StatusBadRequest, failure{Reason: "bad_path", Heading: "Bad request", Message: "This API path is not allowed."})
 		return
 	}
@@ -154,12 +157,17 @@ func (rl *relay) serve(g *Gateway, c *gin.Context, s *site) {
 	defer resp.Body.Close()
 	h := c.Writer.Header()
 	for k, vs := range resp.Header {
-		if relayDropResponse[k] {
-			continue
+		if relayDropResponse[k] || strings.HasPrefix(k, "Access-Control-") {
+			continue // the CORS grant is the gateway's (g.cors above), never the org's
 		}
 		h[k] = vs
 	}
 	h.Set("Cache-Control", "no-store")
+	// The answer is the org's but runs on the site's origin: org content that
+	// renders as a page (a file download, HTML in a field) must not run script
+	// there, where it could mint frontdoor URLs. fetch() ignores both headers.
+	h.Set("Content-Security-Policy", relayCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
 	c.Writer.WriteHeader(resp.StatusCode)
 	_, _ = io.Copy(c.Writer, resp.Body)
 }
@@ -173,10 +181,7 @@ func (rl *relay) forward(ctx context.Context, r *http.Request, token, instance s
 		}
 		base = u
 	}
-	rest := strings.TrimPrefix(r.URL.Path, rl.prefix)
-	if !strings.HasPrefix(rest, "/") {
-		rest = "/" + rest
-	}
+	rest := relayRest(rl.prefix, r.URL.Path)
 	out := &url.URL{Scheme: base.Scheme, Host: base.Host, Path: strings.TrimRight(base.Path, "/") + rest, RawQuery: r.URL.RawQuery}
 	req, err := http.NewRequestWithContext(ctx, r.Method, out.String(), r.Body)
 	if err != nil {
@@ -220,10 +225,24 @@ func (g *Gateway) relayTokenFailure(c *gin.Context, s *site, err error) {
 	}
 }
 
+// relayRest is the part of path below prefix that is appended to the target
+// path, always "/"-rooted. It is what must be checked for dot segments: with a
+// prefix that does not end in "/", "/__lo/api../x" holds no ".." segment but
+// forwards "/../x".
+func relayRest(prefix, path string) string {
+	rest := strings.TrimPrefix(path, prefix)
+	if !strings.HasPrefix(rest, "/") {
+		rest = "/" + rest
+	}
+	return rest
+}
+
 // cleanRelayPath refuses dot segments (decoded), so a relayed path cannot climb
-// out of the route's target path on the org's host.
+// out of the route's target path on the org's host. A segment is judged without
+// its ";" parameters too, because Java servlet containers read "..;x" as "..".
 func cleanRelayPath(p string) bool {
 	for _, seg := range strings.Split(p, "/") {
+		seg, _, _ = strings.Cut(seg, ";")
 		if seg == "." || seg == ".." {
 			return false
 		}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
@@ -179,7 +180,7 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 	g.deps.Logger.Info("signed in", "rid", info(c).rid, "site", s.name, "user", rec.Identity.UserID, "flow", rec.Tokens.Flow)
 	if fs.Popup {
 		nonce := trust.NewNonce()
-		h.Set("Content-Security-Policy", pageCSP(s).Header(nonce))
+		noFrame(h, s, nonce)
 		g.render(c, http.StatusOK, "callback", templates.CallbackData{
 			Page: g.page(c, s, nonce, "Signed in"), Popup: true, OpenerOrigin: fs.Opener, OK: true, Redirect: fs.Redirect,
 		})
@@ -256,7 +257,7 @@ func (g *Gateway) logoutConfirm(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", pageCSP(s).Header(nonce))
+	noFrame(h, s, nonce)
 	data := templates.LogoutData{Page: g.page(c, s, nonce, "Sign out"), Target: s.policy.SafeRedirect(c.Query("rd"))}
 	if sess != nil {
 		data.CSRFToken = sess.Record.CSRF
@@ -279,7 +280,8 @@ func (g *Gateway) logout(c *gin.Context) {
 	}
 	if sess != nil {
 		tok := c.PostForm("csrf")
-		if c.GetHeader("X-LO-CSRF") == "" && (tok == "" || tok != sess.Record.CSRF) {
+		// Constant time: how far a guess matched must not show in the answer's timing.
+		if c.GetHeader("X-LO-CSRF") == "" && (tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(sess.Record.CSRF)) != 1) {
 			g.fail(c, s, http.StatusForbidden, failure{Reason: "csrf", Heading: "Sign-out refused", Message: "The sign-out form expired. Open the sign-out page again.", Retry: "/__lo/logout"})
 			return
 		}
