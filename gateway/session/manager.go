@@ -175,7 +175,7 @@ func (m *Manager) Load(ctx context.Context, r *http.Request) (*Session, error) {
 			rec = &touched
 		case errors.Is(err, ErrStale):
 			// Another request saved newer tokens meanwhile; use those.
-			if rec, err = m.get(ctx, s.storeID); err != nil {
+			if rec, err = m.getFresh(ctx, s.storeID); err != nil {
 				return nil, err
 			}
 		case errors.Is(err, ErrNotFound):
@@ -251,9 +251,10 @@ func (m *Manager) Save(ctx context.Context, s *Session) error {
 }
 
 // Reload re-reads s.Record from the store, e.g. after taking the refresh
-// lock, to see whether another replica already refreshed the tokens.
+// lock, to see whether another replica already refreshed the tokens. It
+// bypasses any local cache in the store (FreshGetter).
 func (m *Manager) Reload(ctx context.Context, s *Session) error {
-	rec, err := m.get(ctx, s.storeID)
+	rec, err := m.getFresh(ctx, s.storeID)
 	if err != nil {
 		return err
 	}
@@ -288,8 +289,25 @@ func (m *Manager) cookie(value string, maxAge int) *http.Cookie {
 	})
 }
 
+// FreshGetter is a Store that may answer Get from a local cache
+// (RedisStore with LocalCacheTTL) and can also read past it.
+type FreshGetter interface {
+	GetFresh(ctx context.Context, id string) (*Record, error)
+}
+
 func (m *Manager) get(ctx context.Context, storeID string) (*Record, error) {
-	rec, err := m.store.Get(ctx, storeID)
+	return storeResult(m.store.Get(ctx, storeID))
+}
+
+// getFresh reads past the store's local cache, when it has one.
+func (m *Manager) getFresh(ctx context.Context, storeID string) (*Record, error) {
+	if f, ok := m.store.(FreshGetter); ok {
+		return storeResult(f.GetFresh(ctx, storeID))
+	}
+	return m.get(ctx, storeID)
+}
+
+func storeResult(rec *Record, err error) (*Record, error) {
 	switch {
 	case err == nil:
 		return rec, nil

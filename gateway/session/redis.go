@@ -34,6 +34,10 @@ type RedisOptions struct {
 	// Timeouts bound how long a request waits on a dead Redis before it gets
 	// ErrUnavailable. Defaults 2s, 1s, 1s.
 	DialTimeout, ReadTimeout, WriteTimeout time.Duration
+	// LocalCacheTTL > 0 keeps recently read records in this process for at
+	// most that long, invalidated across replicas over pub/sub on
+	// <KeyPrefix>inval (see localcache.go). 0 reads Redis on every Get.
+	LocalCacheTTL time.Duration
 }
 
 // RedisStore is the Store for several replicas. Records are sealed with
@@ -45,6 +49,12 @@ type RedisStore struct {
 	// opTimeout bounds a whole command (dial + write + read) even when the
 	// caller's context has no deadline.
 	opTimeout time.Duration
+
+	// cache and sub are nil unless RedisOptions.LocalCacheTTL > 0; channel
+	// is where every write publishes the key name it changed.
+	cache   *recordCache
+	sub     *subscriber
+	channel string
 }
 
 // NewRedisStore builds the client. It does not contact Redis: a gateway
@@ -84,11 +94,17 @@ func NewRedisStore(opts RedisOptions) (*RedisStore, error) {
 		ContextTimeoutEnabled: true,
 		DisableIdentity:       true,
 	})
-	return &RedisStore{
+	s := &RedisStore{
 		client:    client,
 		prefix:    opts.KeyPrefix,
 		opTimeout: opts.DialTimeout + opts.ReadTimeout + opts.WriteTimeout,
-	}, nil
+	}
+	if opts.LocalCacheTTL > 0 {
+		s.channel = opts.KeyPrefix + "inval"
+		s.cache = newRecordCache(opts.LocalCacheTTL, cacheMaxEntries)
+		s.sub = startSubscriber(client, s.channel, s.cache)
+	}
+	return s, nil
 }
 
 // Client exposes the underlying client (tests, readiness probes).
@@ -200,13 +216,34 @@ func open(key, id string, blob []byte) (*Record, error) {
 
 // Get implements Store. A record that fails to decrypt (tampered, or not
 // written for this id) is ErrNotFound: it cannot be used, and the store
-// itself answered.
+// itself answered. With the local cache on, a live cache answers without
+// Redis; otherwise (or on a miss) Redis does, as GetFresh.
 func (s *RedisStore) Get(ctx context.Context, id string) (*Record, error) {
-	ctx, cancel := s.ctx(ctx)
-	defer cancel()
+	if s.cache == nil || !s.cache.usable() {
+		return s.GetFresh(ctx, id)
+	}
 	key := s.recordKey(id)
-	blob, err := s.client.Get(ctx, key).Bytes()
-	if errors.Is(err, redis.Nil) {
+	blob, gen, ok := s.cache.get(key)
+	if ok {
+		rec, err := open(key, id, blob)
+		if err == nil {
+			return rec, nil
+		}
+		s.cache.evict(key) // never cached unless it opened: not reached in practice
+	}
+	// GET and PTTL in one round trip: an entry must not outlive the key in
+	// Redis (the Store contract: an expired record is ErrNotFound).
+	cctx, cancel := s.ctx(ctx)
+	defer cancel()
+	var get *redis.StringCmd
+	var pttl *redis.DurationCmd
+	_, err := s.client.Pipelined(cctx, func(p redis.Pipeliner) error {
+		get = p.Get(cctx, key)
+		pttl = p.PTTL(cctx, key)
+		return nil
+	})
+	blob, gerr := get.Bytes()
+	if errors.Is(gerr, redis.Nil) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
@@ -216,7 +253,43 @@ func (s *RedisStore) Get(ctx context.Context, id string) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
+	if left := pttl.Val(); pttl.Err() == nil && left > 0 {
+		s.cache.fill(key, blob, gen, left)
+	}
 	return rec, nil
+}
+
+// GetFresh is Get straight from Redis, bypassing the local cache: for a
+// decision that must see the latest record (after taking the refresh lock,
+// or after Update reported ErrStale). Manager uses it when the store has it.
+func (s *RedisStore) GetFresh(ctx context.Context, id string) (*Record, error) {
+	rec, _, err := s.read(ctx, s.recordKey(id), id)
+	return rec, err
+}
+
+func (s *RedisStore) read(ctx context.Context, key, id string) (*Record, []byte, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	blob, err := s.client.Get(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, unavailable("GET", err)
+	}
+	rec, err := open(key, id, blob)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	return rec, blob, nil
+}
+
+// written evicts key from this replica's cache. Called after every write
+// whatever its outcome: a failed command may still have been applied.
+func (s *RedisStore) written(key string) {
+	if s.cache != nil {
+		s.cache.evict(key)
+	}
 }
 
 // Put implements Store. Redis expires the key after ttl (remaining lifetime).
@@ -231,7 +304,20 @@ func (s *RedisStore) Put(ctx context.Context, id string, rec *Record, ttl time.D
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	if err := s.client.Set(ctx, key, blob, ttl).Err(); err != nil {
+	defer s.written(key)
+	if s.cache == nil {
+		if err := s.client.Set(ctx, key, blob, ttl).Err(); err != nil {
+			return unavailable("SET", err)
+		}
+		return nil
+	}
+	// MULTI: the write and its invalidation land together or not at all.
+	_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, key, blob, ttl)
+		p.Publish(ctx, s.channel, key)
+		return nil
+	})
+	if err != nil {
 		return unavailable("SET", err)
 	}
 	return nil
@@ -251,6 +337,7 @@ for i = 1, 8 do
   end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[3] then redis.call('PUBLISH', ARGV[3], KEYS[1]) end
 return 1
 `)
 
@@ -266,7 +353,12 @@ func (s *RedisStore) Update(ctx context.Context, id string, rec *Record, ttl tim
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	n, err := updateScript.Run(ctx, s.client, []string{key}, blob, strconv.FormatInt(ttl.Milliseconds(), 10)).Int()
+	defer s.written(key)
+	args := []any{blob, strconv.FormatInt(ttl.Milliseconds(), 10)}
+	if s.cache != nil {
+		args = append(args, s.channel) // the script publishes the key name on a write
+	}
+	n, err := updateScript.Run(ctx, s.client, []string{key}, args...).Int()
 	switch {
 	case err != nil:
 		return unavailable("update script", err)
@@ -282,7 +374,20 @@ func (s *RedisStore) Update(ctx context.Context, id string, rec *Record, ttl tim
 func (s *RedisStore) Delete(ctx context.Context, id string) error {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	if err := s.client.Del(ctx, s.recordKey(id)).Err(); err != nil {
+	key := s.recordKey(id)
+	defer s.written(key)
+	if s.cache == nil {
+		if err := s.client.Del(ctx, key).Err(); err != nil {
+			return unavailable("DEL", err)
+		}
+		return nil
+	}
+	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, key)
+		p.Publish(ctx, s.channel, key)
+		return nil
+	})
+	if err != nil {
 		return unavailable("DEL", err)
 	}
 	return nil
@@ -340,5 +445,10 @@ func (s *RedisStore) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close implements Store.
-func (s *RedisStore) Close() error { return s.client.Close() }
+// Close implements Store. It ends the invalidation subscription first.
+func (s *RedisStore) Close() error {
+	if s.sub != nil {
+		s.sub.close()
+	}
+	return s.client.Close()
+}

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/logateway/logateway/internal/redistest"
 )
 
 type storeCase struct {
@@ -26,6 +28,12 @@ func storeCases() []storeCase {
 		}},
 		{"redis", func(t *testing.T) (Store, func(time.Duration)) {
 			s, _, _ := newTestRedisStore(t)
+			return s, time.Sleep
+		}},
+		{"redis with the local cache", func(t *testing.T) (Store, func(time.Duration)) {
+			addr, prefix := redistest.Addr(t), redistest.Prefix(t)
+			t.Cleanup(func() { redistest.FlushPrefix(t, addr, prefix) })
+			s, _ := cachedStore(t, addr, prefix, 10*time.Second)
 			return s, time.Sleep
 		}},
 	}
