@@ -72,6 +72,10 @@ type Redis struct {
 	DialTimeout  Duration `yaml:"dial_timeout"`  // default 2s
 	ReadTimeout  Duration `yaml:"read_timeout"`  // default 1s
 	WriteTimeout Duration `yaml:"write_timeout"` // default 1s
+	// LocalCacheTTL > 0 lets each replica answer repeated reads of a session
+	// from memory for at most this long, invalidated across replicas over
+	// pub/sub; 0 (default) reads Redis on every request. 100ms to 10s.
+	LocalCacheTTL Duration `yaml:"local_cache_ttl"`
 
 	// Password is the resolved password (password_env or password_file), filled by Load.
 	Password string `yaml:"-"`

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 )
 
 var (
@@ -123,6 +124,9 @@ func validateSession(c *Config, ps *problems) {
 		positive(ps, "session.redis.dial_timeout", r.DialTimeout)
 		positive(ps, "session.redis.read_timeout", r.ReadTimeout)
 		positive(ps, "session.redis.write_timeout", r.WriteTimeout)
+		if d := r.LocalCacheTTL; d != 0 && (d < Duration(100*time.Millisecond) || d > Duration(10*time.Second)) {
+			ps.add("session.redis.local_cache_ttl", "use 0 (off) or a duration from 100ms to 10s, e.g. 2s", "%s is outside 100ms..10s", d)
+		}
 	}
 	if r.PasswordEnv != "" && r.PasswordFile != "" {
 		ps.add("session.redis.password_env", "keep one of password_env and password_file", "both password_env and password_file are set")

@@ -45,6 +45,21 @@ func TestValidateRules(t *testing.T) {
 		{"an unknown session store is refused", false, func(c *Config) { c.Session.Store = "disk" }, "session.store", "not one of"},
 		{"redis without addresses is refused", false, func(c *Config) { c.Session.Store = "redis" }, "session.redis.addrs", "no addresses"},
 		{"redis with an address is valid", false, func(c *Config) { c.Session.Store = "redis"; c.Session.Redis.Addrs = []string{"127.0.0.1:6379"} }, "", ""},
+		{"a redis local cache of 2s is valid", false, func(c *Config) {
+			c.Session.Store = "redis"
+			c.Session.Redis.Addrs = []string{"127.0.0.1:6379"}
+			c.Session.Redis.LocalCacheTTL = Duration(2e9)
+		}, "", ""},
+		{"a redis local cache under 100ms is refused", false, func(c *Config) {
+			c.Session.Store = "redis"
+			c.Session.Redis.Addrs = []string{"127.0.0.1:6379"}
+			c.Session.Redis.LocalCacheTTL = Duration(50e6)
+		}, "session.redis.local_cache_ttl", "outside 100ms..10s"},
+		{"a redis local cache over 10s is refused", false, func(c *Config) {
+			c.Session.Store = "redis"
+			c.Session.Redis.Addrs = []string{"127.0.0.1:6379"}
+			c.Session.Redis.LocalCacheTTL = Duration(11e9)
+		}, "session.redis.local_cache_ttl", "outside 100ms..10s"},
 		{"a redis address without port is refused", false, func(c *Config) { c.Session.Store = "redis"; c.Session.Redis.Addrs = []string{"redis"} }, "session.redis.addrs[0]", "not host:port"},
 		{"session keys missing outside dev are refused", false, func(c *Config) { c.Session.KeysEnv = ""; c.Session.Keys = nil }, "session.keys_env", "no session keys"},
 		{"session keys missing in dev are allowed", true, func(c *Config) { c.Session.KeysEnv = ""; c.Session.Keys = nil }, "", ""},

@@ -279,6 +279,7 @@ func newStore(cfg *config.Config) (session.Store, error) {
 			Addrs: r.Addrs, MasterName: r.MasterName, DB: r.DB, Username: r.Username, Password: r.Password,
 			TLS: tc, KeyPrefix: r.KeyPrefix, PoolSize: r.PoolSize,
 			DialTimeout: r.DialTimeout.D(), ReadTimeout: r.ReadTimeout.D(), WriteTimeout: r.WriteTimeout.D(),
+			LocalCacheTTL: r.LocalCacheTTL.D(),
 		})
 	}
 	return nil, fmt.Errorf("session.store: %q is not a store; use memory or redis", cfg.Session.Store)
