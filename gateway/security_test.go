@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -425,6 +426,108 @@ func TestEveryGatewayHTMLPageCarriesACSPAndNosniff(t *testing.T) {
 			}
 			if strings.Contains(body, "<script>") {
 				t.Error("the page has an inline script without a nonce")
+			}
+		})
+	}
+}
+
+// secLog is a log sink the gateway and the test share.
+type secLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *secLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *secLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestNoSecretReachesTheLogOnTheHappyOrTheFailingPath(t *testing.T) {
+	lg := &secLog{}
+	org := newSecOrg(t, func(w http.ResponseWriter) { w.WriteHeader(http.StatusInternalServerError) })
+	env := harness.Start(t, harness.Options{
+		Logger:    slog.New(slog.NewJSONHandler(lg, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		AccessLog: true,
+		Config: func(c *config.Config) {
+			c.Sites[0].APIRelay = []config.APIRoute{{Prefix: "/__lo/api/", Target: "http://127.0.0.1:1", Identity: "visitor"},
+				{Prefix: "/__lo/down/", Target: org.srv.URL, Identity: "visitor"}}
+		},
+	})
+	c := harness.Client()
+	cb := captureCallback(t, env, c)
+	cbURL, _ := url.Parse(cb)
+	code := cbURL.Query().Get("code")
+	// The callback, then its replay (a failure that must not log the code).
+	for i := 0; i < 2; i++ {
+		resp, err := noFollow(c).Get(cb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	sid := cookieValue(c, env.URL, "lo_session")
+	rec := sessionRecord(t, env, sid)
+	_, _, fd := askFrontdoor(t, c, env, http.MethodPost, env.URL)
+	secDo(t, c, http.MethodGet, env.URL+"/__lo/api/x?q=1", map[string]string{"Accept": "application/json"}, "")
+	secDo(t, c, http.MethodGet, env.URL+"/__lo/down/x", map[string]string{"Accept": "application/json"}, "")
+	secDo(t, c, http.MethodGet, env.URL+"/callback.html?state=forged&code=attacker-code&error=x%0Alevel=ERROR", nil, "")
+	tok := secCSRF(t, env, c)
+	secDo(t, c, http.MethodPost, env.URL+"/__lo/logout", map[string]string{"Origin": env.URL}, "csrf="+url.QueryEscape(tok))
+
+	logs := lg.String()
+	if !strings.Contains(logs, "signed in") {
+		t.Fatalf("the log has no sign-in line; the sink is not wired: %q", clip(logs))
+	}
+	for what, secret := range map[string]string{
+		"the authorization code": code, "the access token": rec.Tokens.AccessToken, "the refresh token": rec.Tokens.RefreshToken,
+		"the frontdoor URL": fd.FrontdoorURL, "the CSRF token": tok, "the session cookie": sid,
+	} {
+		t.Run(what+" is never logged", func(t *testing.T) {
+			if secret == "" {
+				t.Fatalf("the test could not learn %s", what)
+			}
+			if strings.Contains(logs, secret) {
+				t.Errorf("%s appears in the log", what)
+			}
+		})
+	}
+	t.Run("a forged value cannot start a log line of its own", func(t *testing.T) {
+		for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+			if !strings.HasPrefix(line, "{") {
+				t.Errorf("log line %q is not one JSON record", clip(line))
+			}
+		}
+	})
+}
+
+func TestCookiesAreHostOnlyHttpOnlyAndLax(t *testing.T) {
+	env := harness.Start(t, harness.Options{})
+	resp, _ := secDo(t, harness.Client(), http.MethodGet, env.URL+"/__lo/login?rd=/", nil, "")
+	c := harness.Client()
+	cb := captureCallback(t, env, c)
+	cbResp, _ := secDo(t, c, http.MethodGet, cb, nil, "")
+	for name, r := range map[string]*http.Response{"the flow cookie": resp, "the session cookie": cbResp} {
+		t.Run(name+" is HttpOnly, SameSite=Lax, Path=/ and has no Domain", func(t *testing.T) {
+			var found bool
+			for _, ck := range r.Cookies() {
+				if ck.MaxAge < 0 || ck.Value == "" {
+					continue // the flow cookie being cleared
+				}
+				found = true
+				if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Domain != "" {
+					t.Errorf("cookie %s: HttpOnly=%v SameSite=%v Path=%q Domain=%q; want true, Lax, /, none",
+						ck.Name, ck.HttpOnly, ck.SameSite, ck.Path, ck.Domain)
+				}
+			}
+			if !found {
+				t.Fatal("no cookie was set")
 			}
 		})
 	}
