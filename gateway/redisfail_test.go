@@ -220,8 +220,34 @@ func startOutageEnv(t *testing.T, edit ...func(*harness.Options)) *outageEnv {
 	reps := harness.StartReplicas(t, 2, o, redisStores(t, rs.addr, session.RedisOptions{
 		KeyPrefix:   "logateway-outage:",
 		DialTimeout: redisTimeout, ReadTimeout: redisTimeout, WriteTimeout: redisTimeout,
+		LocalCacheTTL: outageCacheTTL,
 	}))
 	return &outageEnv{Replicas: reps, redis: rs, logs: logs}
+}
+
+// outageCacheTTL is session.redis.local_cache_ttl for startOutageEnv's
+// replicas: 0 for the tests as written, on while
+// TestRedisOutagesWithTheLocalCache runs them again (tests here are not
+// parallel, so the switch is seen by exactly those runs).
+var outageCacheTTL time.Duration
+
+// A replica's cache of sessions must not change what a visitor gets during
+// an outage: 503 and readiness false, never a session served from memory.
+func TestRedisOutagesWithTheLocalCache(t *testing.T) {
+	outageCacheTTL = 10 * time.Second
+	defer func() { outageCacheTTL = 0 }()
+	for _, tc := range []struct {
+		name string
+		test func(*testing.T)
+	}{
+		{"Redis down answers 503 and comes back without restart", TestRedisDownAnswers503AndComesBackWithoutRestart},
+		{"Redis hung answers 503 within the timeout", TestRedisHungAnswers503WithinTheTimeout},
+		{"Redis restarted empty asks visitors to sign in again", TestRedisRestartedEmptyAsksVisitorsToSignInAgain},
+		{"a sign-in during an outage writes no session", TestSignInDuringAnOutageWritesNoSession},
+		{"Redis down during a refresh keeps the visitor signed in", TestRedisDownDuringARefreshKeepsTheVisitorSignedIn},
+	} {
+		t.Run(tc.name, tc.test)
+	}
 }
 
 // probe is one request a signed-in visitor's page makes.
