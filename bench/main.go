@@ -138,8 +138,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 	}()
 	ports, taken := map[string]int{}, map[int]bool{}
-	for _, n := range []string{"org", "mem", "memAdmin", "redis", "redisAdmin", "bare"} {
-		// The kernel may hand a just-closed port out again: insist on six.
+	for _, n := range []string{"org", "mem", "memAdmin", "redis", "redisAdmin", "cache", "cacheAdmin", "bare"} {
+		// The kernel may hand a just-closed port out again: insist on distinct ones.
 		for ports[n] == 0 || taken[ports[n]] {
 			if ports[n], err = freePort(); err != nil {
 				return err
@@ -150,10 +150,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	orgURL := fmt.Sprintf("http://127.0.0.1:%d", ports["org"])
 	memURL := fmt.Sprintf("http://localhost:%d", ports["mem"])
 	redisURL := fmt.Sprintf("http://localhost:%d", ports["redis"])
+	cacheURL := fmt.Sprintf("http://localhost:%d", ports["cache"])
 
 	org, err := start(tmp, "devorg", bin, "devorg", "--listen", fmt.Sprintf("127.0.0.1:%d", ports["org"]),
-		"--callback", memURL+"/callback.html,"+redisURL+"/callback.html",
-		"--host-origin", memURL+","+redisURL)
+		"--callback", memURL+"/callback.html,"+redisURL+"/callback.html,"+cacheURL+"/callback.html",
+		"--host-origin", memURL+","+redisURL+","+cacheURL)
 	if err != nil {
 		return err
 	}
@@ -166,13 +167,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	defer cleanRedis(o.redisAddr, prefix)
 	gws := map[string]*proc{}
 	idle, idleAnon := map[string]int64{}, map[string]int64{}
-	for _, g := range []struct{ name, store string }{{"gateway-memory", "memory"}, {"gateway-redis", "redis"}} {
-		port, admin := ports["mem"], ports["memAdmin"]
-		if g.store == "redis" {
-			port, admin = ports["redis"], ports["redisAdmin"]
-		}
+	for _, g := range []struct{ name, store, port, cacheTTL string }{
+		{"gateway-memory", "memory", "mem", "0s"}, {"gateway-redis", "redis", "redis", "0s"},
+		// The opt-in per-replica cache of Redis records (session.redis.local_cache_ttl).
+		{"gateway-redis-cache", "redis", "cache", "2s"},
+	} {
+		port, admin := ports[g.port], ports[g.port+"Admin"]
 		cfgPath := filepath.Join(tmp, g.name+".yaml")
-		yaml := gatewayConfig(port, admin, orgURL, upURL, g.store, o.redisAddr, prefix)
+		yaml := gatewayConfig(port, admin, orgURL, upURL, g.store, o.redisAddr, prefix, g.cacheTTL)
 		if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
 			return err
 		}
@@ -216,12 +218,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return fmt.Errorf("sign-in at the Redis-store gateway: %w (its log says:\n%s)", err, gws["gateway-redis"].tail())
 	}
 
+	cacheCookie, err := signIn(cacheURL, orgURL)
+	if err != nil {
+		return fmt.Errorf("sign-in at the Redis-store gateway with the local cache: %w (its log says:\n%s)", err, gws["gateway-redis-cache"].tail())
+	}
+
 	const page = "/app/page"
 	targets := []target{
 		{name: "bare proxy", url: bareURL + page, host: fmt.Sprintf("127.0.0.1:%d", ports["bare"]), want: 200, proc: bare},
 		{name: "gateway, memory store", url: loop(ports["mem"]) + page, host: hostOf(memURL), cookie: memCookie, want: 200, proc: gws["gateway-memory"]},
 		{name: "gateway, Redis store", url: loop(ports["redis"]) + page, host: hostOf(redisURL), cookie: redisCookie, want: 200, proc: gws["gateway-redis"]},
 		{name: "gateway, no session → sign-in redirect", url: loop(ports["mem"]) + page, host: hostOf(memURL), want: 302, proc: gws["gateway-memory"]},
+		{name: "gateway, Redis store + local cache", url: loop(ports["cache"]) + page, host: hostOf(cacheURL), cookie: cacheCookie, want: 200, proc: gws["gateway-redis-cache"]},
 	}
 	client := loadClient(o.conc)
 	logf("warming up (%v per target)…", o.warmup)
@@ -310,7 +318,7 @@ func hostOf(raw string) string {
 // gatewayConfig is the YAML of one gateway under test: the dev example's site,
 // an upstream whose /app/ needs a session, no access-log shortcuts (the gateway
 // writes it to stdout, buffered, as in production), pprof on the admin listener.
-func gatewayConfig(port, admin int, orgURL, upstream, store, redisAddr, prefix string) string {
+func gatewayConfig(port, admin int, orgURL, upstream, store, redisAddr, prefix, cacheTTL string) string {
 	return fmt.Sprintf(`listen: "127.0.0.1:%d"
 admin_listen: "127.0.0.1:%d"
 log:
@@ -323,6 +331,7 @@ session:
   redis:
     addrs: [%q]
     key_prefix: %q
+    local_cache_ttl: %s
 sites:
   - url: http://localhost:%d
     org:
@@ -343,7 +352,7 @@ sites:
         access: protected
     rate_limit:
       frontdoor_per_minute: 1000000
-`, port, admin, store, redisAddr, prefix, port, orgURL, upstream)
+`, port, admin, store, redisAddr, prefix, cacheTTL, port, orgURL, upstream)
 }
 
 // signIn signs alice in at the gateway through the org's real pages and returns

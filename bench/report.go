@@ -10,7 +10,7 @@ import (
 // report is one run's numbers, printed as Markdown (it reads as well in a
 // terminal as in README.md).
 type report struct {
-	results            []*result // bare, gateway memory, gateway Redis, unauthenticated
+	results            []*result // bare, gateway memory, gateway Redis, unauthenticated, gateway Redis + local cache
 	signin, frontdoor  cost
 	heapPerSession     float64
 	sessions           int
@@ -44,7 +44,7 @@ func (r report) String() string {
 			res.name, res.rps(), ms(p50), ms(p99), res.cpuPerReq(), mib(res.peakRSS), res.errors)
 	}
 
-	bare, mem, red, unauth := r.results[0], r.results[1], r.results[2], r.results[3]
+	bare, mem, red, unauth, cached := r.results[0], r.results[1], r.results[2], r.results[3], r.results[4]
 	ratio := func(a, b float64) float64 {
 		if b == 0 {
 			return 0
@@ -63,6 +63,7 @@ func (r report) String() string {
 		{"authenticated, Redis store: requests/s vs bare", ratio(red.rps(), bare.rps()), "×", 0.75, true},
 		{"authenticated, memory store: p99 vs bare", ratio(float64(mem.percentile(0.99)), bareP99), "×", 1.2, false},
 		{"authenticated, Redis store: p99 vs bare", ratio(float64(red.percentile(0.99)), bareP99), "×", 1.2, false},
+		{"authenticated, Redis store + local cache: requests/s vs bare", ratio(cached.rps(), bare.rps()), "×", 0.75, true},
 		{"no session, protected page (302 to sign-in): requests/s vs bare", ratio(unauth.rps(), bare.rps()), "×", 1.0, true},
 		{"gateway CPU per complete sign-in", float64(r.signin.gatewayCPU.Microseconds()) / 1000, " ms", 1, false},
 		{"frontdoor: gateway CPU per mint (overhead over the org call)", float64(r.frontdoor.gatewayCPU.Microseconds()) / 1000, " ms", 0.5, false},
@@ -83,8 +84,8 @@ func (r report) String() string {
 		}
 		fmt.Fprintf(&b, "| %s | %.2f%s | %s %.2f%s | %s |\n", row.what, row.reached, row.unit, op, row.target, row.unit, mark)
 	}
-	fmt.Fprintf(&b, "\nCPU per request vs bare: memory store %.2f×, Redis store %.2f×, no session %.2f×.\n",
-		ratio(mem.cpuPerReq(), bare.cpuPerReq()), ratio(red.cpuPerReq(), bare.cpuPerReq()), ratio(unauth.cpuPerReq(), bare.cpuPerReq()))
+	fmt.Fprintf(&b, "\nCPU per request vs bare: memory store %.2f×, Redis store %.2f×, Redis store + local cache %.2f×, no session %.2f×.\n",
+		ratio(mem.cpuPerReq(), bare.cpuPerReq()), ratio(red.cpuPerReq(), bare.cpuPerReq()), ratio(cached.cpuPerReq(), bare.cpuPerReq()), ratio(unauth.cpuPerReq(), bare.cpuPerReq()))
 	fmt.Fprintf(&b, "Sign-in (%d, one after the other): gateway CPU %s, org CPU %s, wall p50 %s (org pages included).\n",
 		r.signin.n, ms(r.signin.gatewayCPU), ms(r.signin.orgCPU), ms(r.signin.p50))
 	fmt.Fprintf(&b, "Frontdoor (%d mints): gateway CPU %s, org CPU %s, wall p50 %s, p99 %s.\n",
