@@ -59,6 +59,7 @@ type recordCache struct {
 
 	live  atomic.Bool  // the subscription is confirmed (subscribe reply seen)
 	heard atomic.Int64 // last word from Redis on the subscription, on the cache clock
+	lives atomic.Int64 // confirmed subscriptions so far (tests watch it)
 
 	mu  sync.RWMutex
 	m   map[string]cacheEntry
@@ -172,6 +173,7 @@ func (c *recordCache) goLive() {
 	c.flush()
 	c.heard.Store(c.now())
 	c.live.Store(true)
+	c.lives.Add(1)
 }
 
 // subscriber keeps one subscription to <prefix>inval and evicts each key

@@ -81,7 +81,7 @@ func pollGet(t *testing.T, within time.Duration, what string, get func() (*Recor
 		if time.Since(start) > within {
 			t.Fatalf("%s: not seen within %v; last answer %+v, %v", what, within, rec, err)
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(100 * time.Microsecond)
 	}
 }
 
@@ -106,14 +106,16 @@ func TestRedisLocalCache(t *testing.T) {
 		if err := a.Put(ctx, id, sampleRecord(1), time.Minute); err != nil {
 			t.Fatal(err)
 		}
+		warmCache(t, b, bGets, id) // the fill, maybe twice: A's Put reaches B as an invalidation
+		before := bGets.n.Load()
 		for i := range 100 {
 			got, err := b.Get(ctx, id)
 			if err != nil || !sameRecord(got, sampleRecord(1)) {
 				t.Fatalf("Get %d: want the stored record, got %+v, %v", i, got, err)
 			}
 		}
-		if n := bGets.n.Load(); n != 1 {
-			t.Errorf("GET commands for 100 Gets = %d, want 1 (the fill)", n)
+		if n := bGets.n.Load() - before; n != 0 {
+			t.Errorf("GET commands for 100 Gets on a warm cache = %d, want 0", n)
 		}
 	})
 
@@ -377,33 +379,42 @@ func TestRedisLocalCacheWithoutSubscription(t *testing.T) {
 	if err := quiet.Put(ctx, id, rec, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	warm := func() {
-		t.Helper()
-		_, _ = b.Get(ctx, id)
-		before := bGets.n.Load()
-		if _, err := b.Get(ctx, id); err != nil || bGets.n.Load() != before {
-			t.Fatalf("warm Get: want an answer from the cache, got err %v and %d GETs", err, bGets.n.Load()-before)
-		}
-	}
+	warm := func() { t.Helper(); warmCache(t, b, bGets, id) }
 
 	t.Run("a killed subscription bypasses and then flushes the cache", func(t *testing.T) {
 		warm()
+		lives := b.cache.lives.Load()
 		killed, err := admin.ClientKillByFilter(ctx, "TYPE", "pubsub").Result()
 		if err != nil || killed != 1 {
 			t.Fatalf("CLIENT KILL TYPE pubsub: killed %d (%v), want B's one subscription", killed, err)
 		}
+		// Written after the kill and never announced: B can only learn of
+		// it from Redis.
 		rec.Version = 2
 		if err := quiet.Update(ctx, id, rec, time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		// Until B has resubscribed every Get reads Redis; after, the
-		// flushed cache refills from Redis. Either way: version 2, at once.
+		// B notices the closed connection within microseconds (the window
+		// in which an invalidation can be missed). From then until it has
+		// resubscribed every Get reads Redis, and resubscribing flushed the
+		// cache: version 2 either way.
+		start := time.Now()
+		for b.cache.usable() && b.cache.lives.Load() == lives {
+			if time.Since(start) > cacheLease {
+				t.Fatalf("B did not notice its subscription was killed within %v", cacheLease)
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+		t.Logf("B noticed the killed subscription within %v", time.Since(start))
 		for range 200 {
 			got, err := b.Get(ctx, id)
 			if err != nil || got.Version != 2 {
 				t.Fatalf("Get after the subscription was killed: want version 2, got %v, %v", got.Version, err)
 			}
 			time.Sleep(time.Millisecond)
+		}
+		if b.cache.lives.Load() == lives {
+			t.Errorf("B did not resubscribe within 200ms of the kill")
 		}
 		waitLive(t, b, 2*time.Second)
 		warm() // and the cache works again
@@ -452,3 +463,19 @@ func TestRedisLocalCacheWithoutSubscription(t *testing.T) {
 type quietLog struct{}
 
 func (quietLog) Printf(context.Context, string, ...any) {}
+
+// warmCache Gets id until B answers it from the cache. A store's own write
+// comes back to it as an invalidation, which may evict the first fill.
+func warmCache(t *testing.T, b *RedisStore, gets *getCounter, id string) {
+	t.Helper()
+	ctx := context.Background()
+	for range 50 {
+		_, _ = b.Get(ctx, id)
+		before := gets.n.Load()
+		if _, err := b.Get(ctx, id); err == nil && gets.n.Load() == before {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("50 tries to warm the cache: every second Get still went to Redis")
+}
