@@ -21,4 +21,11 @@
 // most every TouchInterval, and Store.Update refuses to overwrite a record
 // with a newer Version, so a slow request's touch cannot undo a token refresh
 // and cannot resurrect a destroyed session.
+//
+// Local cache (opt-in, RedisOptions.LocalCacheTTL): each replica may answer
+// repeated reads from its own memory, still sealed, for at most the TTL.
+// Every write publishes the changed key name on <prefix>inval atomically
+// with the write; the cache is used only while this replica's subscription
+// is confirmed live, and is flushed whenever it comes back (localcache.go).
+// Manager.Reload reads past it (FreshGetter).
 package session
