@@ -124,6 +124,16 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 // modify rewrites a 200 text/html response on an injectable path; every other
 // response passes untouched and keeps streaming.
 func (in *injector) modify(resp *http.Response, basePath string) error {
+	if resp.StatusCode == http.StatusOK && resp.Request != nil && resp.Request.Method == http.MethodHead &&
+		isHTML(resp.Header.Get("Content-Type")) && in.applies(strings.TrimPrefix(resp.Request.URL.EscapedPath(), basePath)) {
+		// A GET of this page would carry the tag: the upstream's length and
+		// validators describe a different body, so a HEAD must not promise them.
+		for _, k := range []string{"Content-Length", "Etag", "Content-Md5", "Accept-Ranges"} {
+			delete(resp.Header, k)
+		}
+		resp.ContentLength = -1
+		return nil
+	}
 	if resp.StatusCode != http.StatusOK || resp.Request == nil || resp.Request.Method != http.MethodGet {
 		return nil
 	}

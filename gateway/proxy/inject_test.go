@@ -121,6 +121,27 @@ func TestInjection(t *testing.T) {
 		}
 	})
 
+	t.Run("a HEAD of an injectable page promises no length or validators of the unmodified body", func(t *testing.T) {
+		req, err := http.NewRequest(http.MethodHead, fs.URL+"/app/gzip", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("HEAD status %d, want 200", resp.StatusCode)
+		}
+		if cl := resp.Header.Get("Content-Length"); cl != "" {
+			t.Errorf("HEAD Content-Length = %q, want none (a GET's body carries the tag)", cl)
+		}
+		if resp.Header.Get("ETag") != "" || resp.Header.Get("Content-MD5") != "" {
+			t.Errorf("HEAD kept ETag %q / Content-MD5 %q of the unmodified body", resp.Header.Get("ETag"), resp.Header.Get("Content-MD5"))
+		}
+	})
+
 	t.Run("a page without </body> gets the tag at the end", func(t *testing.T) {
 		_, body := get(t, "/app/plain", "")
 		if body != "<p>no body tag</p>"+tag {
