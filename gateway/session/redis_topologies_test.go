@@ -22,23 +22,22 @@ import (
 // goes through go-redis's UniversalClient and the topology changes how
 // commands are routed: MULTI/EXEC and Lua must stay within one slot, and a
 // PUBLISH must reach a subscriber connected to another cluster node. The
-// shared Redis on 6379 is never touched.
+// shared Redis on 6379 is never touched. Only redis-server is needed.
 
-// requireRedisBinaries returns the paths of redis-server and redis-cli, or
-// skips the test when they are missing — unless CI=true or
-// LOGATEWAY_REQUIRE_REDIS=1, where testing less must fail (as redistest does).
-func requireRedisBinaries(t *testing.T) (server, cli string) {
+// requireRedisServer returns the path of redis-server, or skips the test
+// when it is missing — unless CI=true or LOGATEWAY_REQUIRE_REDIS=1, where
+// testing less must fail (the convention of internal/redistest).
+func requireRedisServer(t *testing.T) string {
 	t.Helper()
-	server, errServer := exec.LookPath("redis-server")
-	cli, errCLI := exec.LookPath("redis-cli")
-	if err := errors.Join(errServer, errCLI); err != nil {
-		msg := fmt.Sprintf("redis-server and redis-cli are needed on PATH to test Sentinel and Cluster topologies: %v", err)
+	server, err := exec.LookPath("redis-server")
+	if err != nil {
+		msg := fmt.Sprintf("redis-server is needed on PATH to test the Sentinel and Cluster topologies: %v", err)
 		if os.Getenv("CI") == "true" || os.Getenv("LOGATEWAY_REQUIRE_REDIS") == "1" {
 			t.Fatalf("%s (required because CI=true or LOGATEWAY_REQUIRE_REDIS=1)", msg)
 		}
 		t.Skipf("%s; set LOGATEWAY_REQUIRE_REDIS=1 to make this a failure", msg)
 	}
-	return server, cli
+	return server
 }
 
 // freePorts returns n distinct ports that were free a moment ago. All
@@ -124,7 +123,7 @@ type sentinelSetup struct {
 
 func startSentinel(t *testing.T) sentinelSetup {
 	t.Helper()
-	server, _ := requireRedisBinaries(t)
+	server := requireRedisServer(t)
 	start := time.Now()
 	dir := t.TempDir()
 	ports := freePorts(t, 2)
@@ -162,12 +161,16 @@ func startSentinel(t *testing.T) sentinelSetup {
 	return sentinelSetup{master: master, sentinel: sentinel}
 }
 
-// startCluster starts three masters with cluster mode on, joins them with
-// redis-cli --cluster create (no replicas) and waits for cluster_state:ok on
-// every node.
+// startCluster starts three masters with cluster mode on, gives each a
+// third of the slots, joins them and waits for cluster_state:ok on every
+// node. It does by hand what redis-cli --cluster create does because that
+// tool polls for the join once a second and took from 1 to 7 seconds here;
+// this way setup is bounded by the server's own 2s writable delay after
+// start. Each node gets a distinct config epoch (as redis-cli does) so no
+// epoch collision has to be resolved before the slots settle.
 func startCluster(t *testing.T) []string {
 	t.Helper()
-	server, cli := requireRedisBinaries(t)
+	server := requireRedisServer(t)
 	start := time.Now()
 	dir := t.TempDir()
 	ports := freePorts(t, 3)
@@ -177,29 +180,49 @@ func startCluster(t *testing.T) []string {
 		startRedisProcess(t, server, dir, addrs[i],
 			"--port", strconv.Itoa(p), "--bind", "127.0.0.1",
 			"--cluster-enabled", "yes", "--cluster-config-file", fmt.Sprintf("nodes-%d.conf", p),
+			"--cluster-node-timeout", "5000",
 			"--save", "", "--appendonly", "no", "--dir", dir)
 	}
-	create := exec.Command(cli, append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")...)
-	if out, err := create.CombinedOutput(); err != nil {
-		t.Fatalf("redis-cli --cluster create %v: %v; output:\n%s", addrs, err, out)
+	clients := make([]*redis.Client, len(addrs))
+	for i, addr := range addrs {
+		clients[i] = redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
+		defer clients[i].Close()
 	}
-	deadline := time.Now().Add(4 * time.Second)
-	for _, addr := range addrs {
-		c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	const slots = 16384
+	for i, c := range clients {
+		lo, hi := i*slots/len(clients), (i+1)*slots/len(clients)-1
+		if err := c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", lo, hi).Err(); err != nil {
+			t.Fatalf("node %s: CLUSTER ADDSLOTSRANGE %d %d: %v", addrs[i], lo, hi, err)
+		}
+		if err := c.Do(ctx, "CLUSTER", "SET-CONFIG-EPOCH", i+1).Err(); err != nil {
+			t.Fatalf("node %s: CLUSTER SET-CONFIG-EPOCH %d: %v", addrs[i], i+1, err)
+		}
+	}
+	// Every node meets every other: learning of a third node through gossip
+	// alone takes a second or more.
+	for i, c := range clients {
+		for j, p := range ports {
+			if i == j {
+				continue
+			}
+			if err := c.ClusterMeet(ctx, "127.0.0.1", strconv.Itoa(p)).Err(); err != nil {
+				t.Fatalf("node %s: CLUSTER MEET 127.0.0.1 %d: %v", addrs[i], p, err)
+			}
+		}
+	}
+	for i, c := range clients {
 		for {
-			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 			info, err := c.ClusterInfo(ctx).Result()
-			cancel()
-			if err == nil && strings.Contains(info, "cluster_state:ok") {
+			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:3") {
 				break
 			}
-			if time.Now().After(deadline) {
-				_ = c.Close()
-				t.Fatalf("cluster node %s: want cluster_state:ok within 4s of creating the cluster, got %q (err %v)", addr, info, err)
+			if ctx.Err() != nil {
+				t.Fatalf("cluster node %s: want cluster_state:ok and 3 known nodes within 5s of start, got %q (err %v)", addrs[i], info, err)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		_ = c.Close()
 	}
 	t.Logf("Cluster %v ready in %v", addrs, time.Since(start).Round(time.Millisecond))
 	return addrs
