@@ -1,13 +1,11 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,7 +36,7 @@ const (
 type jwtSite struct {
 	env  *harness.Env
 	idp  *testidp.Provider
-	logs *syncBuffer
+	logs *harness.LogBuffer
 }
 
 // startJWTSite runs the emulated org with its app set up for the JWT bearer
@@ -56,7 +54,7 @@ func startJWTSite(t *testing.T, dev bool) *jwtSite {
 	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	js := &jwtSite{logs: &syncBuffer{}}
+	js := &jwtSite{logs: &harness.LogBuffer{}}
 	js.env = harness.Start(t, harness.Options{
 		DevBanners: dev,
 		Logger:     slog.New(slog.NewTextHandler(js.logs, nil)),
@@ -217,22 +215,4 @@ func logLine(logs, marker string) string {
 		}
 	}
 	return ""
-}
-
-// syncBuffer is a log sink the gateway's goroutines and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

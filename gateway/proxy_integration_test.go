@@ -9,7 +9,6 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"github.com/logateway/logateway/internal/wstest"
@@ -722,38 +721,8 @@ func TestWebSocketAndSSEThroughTheGateway(t *testing.T) {
 	_, cookie := p.signIn(t, p.URL)
 
 	t.Run("a WebSocket echo works for a signed-in visitor on a protected path", func(t *testing.T) {
-		conn, err := net.Dial("tcp", p.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-		key := base64.StdEncoding.EncodeToString([]byte("fedcba9876543210"))
-		_, err = io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: "+p.hostA+"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-			"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "+key+"\r\nCookie: lo_session="+cookie+"\r\nX_Forwarded_User: evil\r\n\r\n")
-		if err != nil {
-			t.Fatal(err)
-		}
-		br := bufio.NewReader(conn)
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil {
-			t.Fatalf("reading the handshake answer: %v", err)
-		}
-		if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Accept") != wstest.Accept(key) {
-			t.Fatalf("handshake = %d accept %q, want 101 accept %q", resp.StatusCode, resp.Header.Get("Sec-WebSocket-Accept"), wstest.Accept(key))
-		}
-		for _, msg := range []string{"hello", "through the gateway"} {
-			if err := wstest.WriteFrame(conn, []byte(msg), true); err != nil {
-				t.Fatal(err)
-			}
-			op, payload, err := wstest.ReadFrame(br)
-			if err != nil {
-				t.Fatalf("reading the echo of %q: %v", msg, err)
-			}
-			if op != 1 || string(payload) != msg {
-				t.Errorf("echo = opcode %d %q, want opcode 1 %q", op, payload, msg)
-			}
-		}
+		conn, br := wstest.Handshake(t, p.addr, p.hostA, "Cookie: lo_session="+cookie+"\r\nX_Forwarded_User: evil\r\n")
+		wstest.ExpectEcho(t, conn, br, "hello", "through the gateway")
 		if v := pxValues(p.a.lastFor(t, "/ws").Header, "x-forwarded-user"); len(v) != 1 || v[0] != harness.AliceUser {
 			t.Errorf("upstream saw X-Forwarded-User %q on the upgrade, want exactly [%q]", v, harness.AliceUser)
 		}

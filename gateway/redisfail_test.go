@@ -171,30 +171,12 @@ const redisTimeout = 250 * time.Millisecond
 // hung: Load is one store command, a touch a second one, plus slack for -race.
 const maxStoreWait = 2*3*redisTimeout + time.Second
 
-// syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // outageEnv is two replicas on an own Redis, with an upstream whose /app/
 // pages are protected.
 type outageEnv struct {
 	*harness.Replicas
 	redis *ownRedis
-	logs  *syncBuffer
+	logs  *harness.LogBuffer
 }
 
 func startOutageEnv(t *testing.T, edit ...func(*harness.Options)) *outageEnv {
@@ -205,7 +187,7 @@ func startOutageEnv(t *testing.T, edit ...func(*harness.Options)) *outageEnv {
 		fmt.Fprintf(w, "<!doctype html><title>app</title><p>upstream page %s</p>", r.URL.Path)
 	}))
 	t.Cleanup(up.Close)
-	logs := &syncBuffer{}
+	logs := &harness.LogBuffer{}
 	o := harness.Options{
 		Upstream: up.URL,
 		Logger:   slog.New(slog.NewTextHandler(logs, nil)),

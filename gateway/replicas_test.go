@@ -189,28 +189,7 @@ func TestReplicasRefreshAnExpiredTokenOnceFor200Requests(t *testing.T) {
 			r.Org.ResetCounts()
 
 			const n = 200
-			start := make(chan struct{})
-			var wg sync.WaitGroup
-			codes := make([]int, n)
-			for i := range n {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					<-start
-					code, _, err := postFrontdoor(r.Via(c, i%2), r.URL)
-					if err != nil {
-						t.Errorf("request %d: %v", i, err)
-					}
-					codes[i] = code
-				}()
-			}
-			close(start)
-			wg.Wait()
-			byCode := map[int]int{}
-			for _, code := range codes {
-				byCode[code]++
-			}
-			if byCode[http.StatusOK] != n {
+			if byCode := frontdoorBurst(t, r, c, n); byCode[http.StatusOK] != n {
 				t.Errorf("frontdoor answers by status = %v, want all %d to be 200", byCode, n)
 			}
 			if got := r.Org.Count("token:refresh_token"); got != 1 {
@@ -329,4 +308,32 @@ func scanAndGet(t *testing.T, addr, prefix string) ([]string, [][]byte) {
 		t.Fatalf("SCAN: %v", err)
 	}
 	return keys, values
+}
+
+// frontdoorBurst sends n frontdoor requests at once, alternating between the
+// first two replicas, and counts the answers by status.
+func frontdoorBurst(t *testing.T, r *harness.Replicas, c *http.Client, n int) map[int]int {
+	t.Helper()
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	codes := make([]int, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			code, _, err := postFrontdoor(r.Via(c, i%2), r.URL)
+			if err != nil {
+				t.Errorf("request %d: %v", i, err)
+			}
+			codes[i] = code
+		}()
+	}
+	close(start)
+	wg.Wait()
+	byCode := map[int]int{}
+	for _, code := range codes {
+		byCode[code]++
+	}
+	return byCode
 }

@@ -3,7 +3,6 @@ package proxy
 import (
 	"bufio"
 	"context"
-	"encoding/base64"
 	"github.com/logateway/logateway/internal/wstest"
 	"io"
 	"net"
@@ -413,38 +412,8 @@ func TestWebSocketEchoThroughTheProxy(t *testing.T) {
 	p := newProxy(t, Options{Upstream: mustURL(t, up.URL), StripHeaders: identityNames})
 	fs := front(t, p, &Identity{Headers: []Header{{"X-Forwarded-User", "005A"}}})
 
-	conn, err := net.Dial("tcp", strings.TrimPrefix(fs.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	key := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef"))
-	_, err = io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "+key+"\r\nTest-Signed-In: 1\r\nX_Forwarded_User: evil\r\n\r\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatalf("reading the handshake answer: %v", err)
-	}
-	if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Accept") != wstest.Accept(key) {
-		t.Fatalf("handshake got %d accept %q, want 101 accept %q", resp.StatusCode, resp.Header.Get("Sec-WebSocket-Accept"), wstest.Accept(key))
-	}
-	for _, msg := range []string{"hello", "second message"} {
-		if err := wstest.WriteFrame(conn, []byte(msg), true); err != nil {
-			t.Fatal(err)
-		}
-		op, payload, err := wstest.ReadFrame(br)
-		if err != nil {
-			t.Fatalf("reading the echo of %q: %v", msg, err)
-		}
-		if op != 1 || string(payload) != msg {
-			t.Errorf("echo = opcode %d %q, want opcode 1 %q", op, payload, msg)
-		}
-	}
+	conn, br := wstest.Handshake(t, strings.TrimPrefix(fs.URL, "http://"), "x", "Test-Signed-In: 1\r\nX_Forwarded_User: evil\r\n")
+	wstest.ExpectEcho(t, conn, br, "hello", "second message")
 	if got, _ := upstreamUser.Load().(string); got != "005A" {
 		t.Errorf("upstream saw X-Forwarded-User %q on the upgrade, want the gateway's 005A", got)
 	}
