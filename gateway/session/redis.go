@@ -305,20 +305,27 @@ func (s *RedisStore) Put(ctx context.Context, id string, rec *Record, ttl time.D
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	defer s.written(key)
+	return s.writeAnnounced(ctx, "SET", key, func(c redis.Cmdable) { c.Set(ctx, key, blob, ttl) })
+}
+
+// writeAnnounced runs one write; with the local cache on, it runs it together
+// with the PUBLISH of its invalidation in one MULTI, so both land or neither.
+func (s *RedisStore) writeAnnounced(ctx context.Context, op, key string, write func(redis.Cmdable)) error {
+	var err error
 	if s.cache == nil {
-		if err := s.client.Set(ctx, key, blob, ttl).Err(); err != nil {
-			return unavailable("SET", err)
-		}
-		return nil
+		_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			write(p)
+			return nil
+		})
+	} else {
+		_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			write(p)
+			p.Publish(ctx, s.channel, key)
+			return nil
+		})
 	}
-	// MULTI: the write and its invalidation land together or not at all.
-	_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, key, blob, ttl)
-		p.Publish(ctx, s.channel, key)
-		return nil
-	})
 	if err != nil {
-		return unavailable("SET", err)
+		return unavailable(op, err)
 	}
 	return nil
 }
@@ -376,21 +383,7 @@ func (s *RedisStore) Delete(ctx context.Context, id string) error {
 	defer cancel()
 	key := s.recordKey(id)
 	defer s.written(key)
-	if s.cache == nil {
-		if err := s.client.Del(ctx, key).Err(); err != nil {
-			return unavailable("DEL", err)
-		}
-		return nil
-	}
-	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, key)
-		p.Publish(ctx, s.channel, key)
-		return nil
-	})
-	if err != nil {
-		return unavailable("DEL", err)
-	}
-	return nil
+	return s.writeAnnounced(ctx, "DEL", key, func(c redis.Cmdable) { c.Del(ctx, key) })
 }
 
 // unlockScript deletes the lock only if it still holds our token, so a
