@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -52,7 +53,7 @@ Usage:
   logateway devorg [flags]      run only the emulated Salesforce org.
   logateway reload [--admin A]  ask a running gateway to re-read its config
                                 (same as SIGHUP).
-  logateway version             print the version.
+  logateway version             print the version, commit, build date and Go version.
 
 Run 'logateway <command> --help' for a command's flags.
 
@@ -60,9 +61,6 @@ Config: --config FILE or LOGATEWAY_CONFIG. Secrets come from the environment or
 files (client_secret_env, client_secret_file, session.keys_env, ...), never from
 the YAML outside dev mode. Reference: README.md, examples: config/examples/.
 `
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
@@ -85,7 +83,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "reload":
 		return reloadCmd(ctx, args, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "logateway", version)
+		printVersion(stdout, buildInfo(debug.ReadBuildInfo))
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

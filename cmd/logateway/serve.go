@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"reflect"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -233,7 +234,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	} else if cfg.Dev {
 		logger.Warn("DEV MODE (--dev): http origins, inline secrets and generated keys are allowed; not for production")
 	}
-	logger.Info("logateway listening", "addr", ln.Addr().String(), "version", version)
+	bi := buildInfo(debug.ReadBuildInfo)
+	logger.Info("logateway listening", "addr", ln.Addr().String(), "version", bi.Version, "commit", bi.Commit)
 
 	select {
 	case <-ctx.Done():
