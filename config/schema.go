@@ -91,6 +91,7 @@ type Site struct {
 	ACC             ACC             `yaml:"acc"`
 	Embed           Embed           `yaml:"embed"`
 	Upstream        Upstream        `yaml:"upstream"`
+	ForwardAuth     ForwardAuth     `yaml:"forward_auth"`
 	Access          []AccessRule    `yaml:"access"`         // path rules, first match wins
 	DefaultAccess   string          `yaml:"default_access"` // "public" (default) or "protected"
 	Inject          Inject          `yaml:"inject"`
@@ -217,6 +218,31 @@ type Upstream struct {
 	TLSCAFile           string   `yaml:"tls_ca_file"`
 	TLSInsecure         bool     `yaml:"tls_insecure_skip_verify"` // dev only
 	TLSServerName       string   `yaml:"tls_server_name"`
+}
+
+// ForwardAuth is the mode for sites whose own reverse proxy (nginx, Caddy, Traefik,
+// Envoy, an ingress) keeps serving the pages: the proxy routes only the gateway's
+// routes to it and asks GET /__lo/auth before every other request. The site has no
+// upstream then, and trusted_proxies must list the proxy's addresses.
+type ForwardAuth struct {
+	Enabled bool `yaml:"enabled"` // forward-auth mode instead of full proxy
+	// SigninRedirect: false (default) answers an anonymous visitor on a protected
+	// path with 401 and the sign-in URL in X-Lo-Signin (nginx auth_request,
+	// ingress-nginx); true answers page loads with a 302 to sign-in, for proxies that
+	// pass the answer to the browser (Caddy forward_auth, Traefik ForwardAuth, Envoy).
+	SigninRedirect bool `yaml:"signin_redirect"`
+}
+
+// Mode names how a site is served: "full-proxy" (an upstream), "forward-auth", or
+// "gateway-only" (the gateway's own routes, no upstream).
+func (s *Site) Mode() string {
+	switch {
+	case s.ForwardAuth.Enabled:
+		return "forward-auth"
+	case s.Upstream.URL != "":
+		return "full-proxy"
+	}
+	return "gateway-only"
 }
 
 // AccessRule decides whether a path needs a session.

@@ -172,6 +172,7 @@ func validateSite(c *Config, s *Site, p string, ps *problems) {
 	}
 
 	validateUpstream(c, s, p, ps)
+	validateForwardAuth(c, s, p, ps)
 
 	for i, r := range s.Access {
 		rp := fmt.Sprintf("%s.access[%d]", p, i)
@@ -405,6 +406,24 @@ func validateUpstream(c *Config, s *Site, p string, ps *problems) {
 	}
 	if u.TLSInsecure && !c.Dev {
 		ps.add(p+".upstream.tls_insecure_skip_verify", "set tls_ca_file to the upstream's CA instead", "allowed in dev mode only: it accepts any certificate")
+	}
+}
+
+func validateForwardAuth(c *Config, s *Site, p string, ps *problems) {
+	if !s.ForwardAuth.Enabled {
+		return
+	}
+	if s.Upstream.URL != "" {
+		ps.add(p+".upstream.url", "remove upstream.url (the front proxy serves the pages), or set forward_auth.enabled: false for full-proxy mode",
+			"is set while forward_auth.enabled is true: a site is either behind the gateway or behind its own proxy")
+	}
+	if s.Inject.Enabled {
+		ps.add(p+".inject.enabled", "set it to false and add the launcher tag to the site's pages (or let nginx sub_filter add it, see docs/forward-auth)",
+			"injection rewrites upstream pages, which the gateway does not see in forward-auth mode")
+	}
+	if len(c.TrustedProxies) == 0 {
+		ps.add("trusted_proxies", "list the front proxy's address or CIDR, e.g. 127.0.0.1/32 or 10.0.0.0/8",
+			"is empty while %s.forward_auth.enabled is true: the original URI, method and host of a forward-auth request are believed only from trusted proxies", p)
 	}
 }
 

@@ -137,6 +137,21 @@ func TestValidateRules(t *testing.T) {
 		{"an upstream without scheme is refused", false, site(func(s *Site) { s.Upstream.URL = "web:3000" }), "sites[0].upstream.url", "not an http(s) URL"},
 		{"an upstream without host is refused", false, site(func(s *Site) { s.Upstream.URL = "http://" }), "sites[0].upstream.url", "no host"},
 		{"an http upstream is valid", false, site(func(s *Site) { s.Upstream.URL = "http://web.internal:3000" }), "", ""},
+		{"forward-auth with trusted proxies and no upstream is valid", false, func(c *Config) {
+			c.TrustedProxies = []string{"10.0.0.0/8"}
+			c.Sites[0].ForwardAuth.Enabled = true
+		}, "", ""},
+		{"forward-auth without trusted proxies is refused", false, site(func(s *Site) { s.ForwardAuth.Enabled = true }), "trusted_proxies", "believed only from trusted proxies"},
+		{"forward-auth with an upstream is refused", false, func(c *Config) {
+			c.TrustedProxies = []string{"10.0.0.0/8"}
+			c.Sites[0].ForwardAuth.Enabled = true
+			c.Sites[0].Upstream.URL = "http://web:3000"
+		}, "sites[0].upstream.url", "either behind the gateway or behind its own proxy"},
+		{"forward-auth with injection is refused", false, func(c *Config) {
+			c.TrustedProxies = []string{"10.0.0.0/8"}
+			c.Sites[0].ForwardAuth.Enabled = true
+			c.Sites[0].Inject.Enabled = true
+		}, "sites[0].inject.enabled", "does not see"},
 		{"insecure upstream TLS outside dev is refused", false, site(func(s *Site) { s.Upstream.TLSInsecure = true }), "sites[0].upstream.tls_insecure_skip_verify", "dev mode only"},
 
 		{"an access rule without slash is refused", false, site(func(s *Site) { s.Access = []AccessRule{{Path: "app/", Access: "protected"}} }), "sites[0].access[0].path", "does not start with /"},

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -43,6 +44,7 @@ type state struct {
 	cfg     *config.Config
 	engine  *gin.Engine
 	sites   map[string]*site // by lower-case Host header value
+	trusted []netip.Prefix   // trusted_proxies: peers whose forwarding headers are believed
 	version int64
 }
 
@@ -110,6 +112,10 @@ func (g *Gateway) Ready(ctx context.Context) error {
 
 func (g *Gateway) build(cfg *config.Config, version int64) (*state, error) {
 	st := &state{cfg: cfg, sites: make(map[string]*site, len(cfg.Sites)), version: version}
+	var err error
+	if st.trusted, err = trustedPrefixes(cfg); err != nil {
+		return nil, err
+	}
 	for _, sc := range cfg.Sites {
 		s, err := g.buildSite(cfg, sc)
 		if err != nil {

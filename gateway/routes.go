@@ -22,6 +22,7 @@ import (
 //	GET, POST  /__lo/frontdoor   {"frontdoorUrl","instanceUrl","orgId"}; OPTIONS for trusted CORS
 //	GET        /__lo/session     who is signed in; OPTIONS for trusted CORS
 //	GET        /__lo/boot        the bootstrap config for launcher.js; OPTIONS for trusted CORS
+//	any        /__lo/auth[/*]    forward-auth mode: the front proxy's subrequest (trusted_proxies only)
 //	GET        <callback path>   OAuth callback (per site, default /callback.html)
 //	GET        <embed path>      the page that bootstraps the ACC (per site, default /__lo/embed)
 //	any        <api relay>       configured prefixes relayed to the org with a server-side token
@@ -44,6 +45,12 @@ func (g *Gateway) routes(st *state) *gin.Engine {
 	staticFiles := http.StripPrefix("/__lo/static", static.Handler())
 	lo.GET("/static/*file", func(c *gin.Context) { staticFiles.ServeHTTP(c.Writer, c.Request) })
 	lo.HEAD("/static/*file", func(c *gin.Context) { staticFiles.ServeHTTP(c.Writer, c.Request) })
+
+	// The auth endpoint picks its site itself: Traefik and Envoy may address
+	// the gateway by its own name and send the site's in X-Forwarded-Host.
+	fa := g.forwardAuth(st)
+	lo.Any("/auth", fa)
+	lo.Any("/auth/*target", fa)
 
 	s := lo.Group("", g.needSite)
 	s.GET("/login", g.login)

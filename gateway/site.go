@@ -183,13 +183,9 @@ func (g *Gateway) buildProxy(cfg *config.Config, sc config.Site, s *site) (*prox
 			tlsCfg.RootCAs = pool
 		}
 	}
-	var trusted []netip.Prefix
-	for _, c := range cfg.TrustedProxies {
-		p, err := netip.ParsePrefix(c)
-		if err != nil {
-			return nil, err
-		}
-		trusted = append(trusted, p)
+	trusted, err := trustedPrefixes(cfg)
+	if err != nil {
+		return nil, err
 	}
 	strip := []string{}
 	for _, h := range []string{s.identity.user, s.identity.email, s.identity.preferred, s.identity.orgID, s.identity.userID, s.identity.name} {
@@ -220,6 +216,25 @@ func (g *Gateway) buildProxy(cfg *config.Config, sc config.Site, s *site) (*prox
 		}
 	}
 	return proxy.New(opts)
+}
+
+// trustedPrefixes reads trusted_proxies: CIDRs, or single addresses taken as
+// one-address prefixes (the config accepts both).
+func trustedPrefixes(cfg *config.Config) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(cfg.TrustedProxies))
+	for _, c := range cfg.TrustedProxies {
+		if p, err := netip.ParsePrefix(c); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(c)
+		if err != nil {
+			return nil, fmt.Errorf("trusted_proxies: %q is neither a CIDR nor an IP address", c)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // launcherTag is the one tag injected into upstream pages.

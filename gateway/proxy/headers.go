@@ -232,18 +232,7 @@ const forwardedValues = 3
 // one more allocation for the joined string.
 func forwarded(in *http.Request, out http.Header, trusted []netip.Prefix, vals []string) {
 	host, ok := peerHost(in.RemoteAddr)
-	peerTrusted := false
-	if ok && len(trusted) > 0 {
-		if addr, err := netip.ParseAddr(host); err == nil {
-			addr = addr.Unmap()
-			for _, p := range trusted {
-				if p.Contains(addr) {
-					peerTrusted = true
-					break
-				}
-			}
-		}
-	}
+	peerTrusted := ok && PeerTrusted(in.RemoteAddr, trusted)
 
 	proto := "http"
 	if in.TLS != nil {

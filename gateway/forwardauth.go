@@ -1,0 +1,195 @@
+package gateway
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/logateway/logateway/gateway/proxy"
+)
+
+// forwardAuthPath is the auth endpoint a front proxy asks before each request
+// of a site in forward-auth mode. Envoy's ext_authz appends the original path
+// to it (/__lo/auth/app/x?y); the other proxies send the original URI in a
+// header.
+const forwardAuthPath = "/__lo/auth"
+
+// SigninHeader carries the sign-in URL on a 401 of the auth endpoint, for
+// nginx's error_page to redirect to (auth_request keeps only the status).
+const SigninHeader = "X-Lo-Signin"
+
+// forwardAuth answers a front proxy's auth subrequest: nginx auth_request,
+// Caddy forward_auth, Traefik ForwardAuth, Envoy ext_authz over HTTP. The
+// original request's URI, method and host come from the proxy's headers, which
+// are believed only from trusted_proxies; the site's access rules judge that
+// URI with the same function as the built-in proxy, and the session is loaded
+// as the proxy loads it. The answer is 200 with the identity headers for the
+// proxy to copy upstream (none for an anonymous visitor on a public path), or,
+// for an anonymous visitor on a protected path, 401 (sign-in URL in
+// X-Lo-Signin for page loads) or, with forward_auth.signin_redirect, a 302 to
+// sign-in for page loads and 401 JSON for scripts.
+func (g *Gateway) forwardAuth(st *state) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ri := info(c)
+		ri.route = "forward_auth"
+		r := c.Request
+		if !proxy.PeerTrusted(r.RemoteAddr, st.trusted) {
+			if ri.site == nil || !ri.site.cfg.ForwardAuth.Enabled {
+				g.fail(c, ri.site, http.StatusNotFound, failure{Reason: "not_found", Heading: "Not found", Message: "There is nothing at this address."})
+				return
+			}
+			g.fail(c, ri.site, http.StatusForbidden, failure{
+				Reason: "forward_auth_untrusted_peer", Heading: "Not allowed",
+				Message: "Only the site's own proxy may ask this.",
+				Hint:    "add the front proxy's address to trusted_proxies (the request came from " + peerOf(r.RemoteAddr) + ")",
+			})
+			return
+		}
+		s, ok := forwardAuthSite(st, r)
+		if !ok {
+			g.fail(c, nil, http.StatusBadRequest, failure{
+				Reason: "forward_auth_host_mismatch", Heading: "Bad request",
+				Message: "The proxy named two different sites for one request.",
+				Hint:    "X-Forwarded-Host and Host name different sites: have the proxy set both to the visitor's host ($host in nginx)",
+			})
+			return
+		}
+		ri.site = s
+		if s == nil {
+			g.fail(c, nil, http.StatusMisdirectedRequest, failure{
+				Reason: "unknown_host", Heading: "Unknown site",
+				Message: "This gateway does not serve the site you asked for.",
+			})
+			return
+		}
+		if !s.cfg.ForwardAuth.Enabled {
+			g.fail(c, s, http.StatusNotFound, failure{
+				Reason: "not_found", Heading: "Not found", Message: "There is nothing at this address.",
+				Hint: "the front proxy asks " + forwardAuthPath + " but site " + s.name + " is not in forward-auth mode: set forward_auth.enabled: true",
+			})
+			return
+		}
+		target, method, problem := originalRequest(r)
+		if problem != "" {
+			g.fail(c, s, http.StatusBadRequest, failure{
+				Reason: "forward_auth_no_uri", Heading: "Bad request",
+				Message: "The proxy did not say which page was asked for.",
+				Hint:    problem,
+			})
+			return
+		}
+		access := s.accessOf(target)
+		sess, ok := g.loadSession(c, s)
+		if !ok {
+			return
+		}
+		h := c.Writer.Header()
+		h.Set("Cache-Control", "no-store")
+		if sess != nil {
+			for _, id := range s.identityFor(sess.Record).Headers {
+				h.Set(id.Name, id.Value)
+			}
+			c.Status(http.StatusOK)
+			return
+		}
+		if access != proxy.Protected {
+			c.Status(http.StatusOK)
+			return
+		}
+		login := "/__lo/login?rd=" + url.QueryEscape(target)
+		page := (method == http.MethodGet || method == http.MethodHead) && !wantsJSON(r)
+		switch {
+		case page && s.cfg.ForwardAuth.SigninRedirect:
+			c.Redirect(http.StatusFound, login)
+		case page:
+			h.Set(SigninHeader, login)
+			c.Status(http.StatusUnauthorized)
+		default:
+			writeJSON(c, http.StatusUnauthorized, map[string]any{
+				"error": "AUTHENTICATION_REQUIRED", "message": "Sign in to use this resource.", "loginUrl": login, "status": 401,
+			})
+		}
+	}
+}
+
+// forwardAuthSite picks the site of the original request. Traefik and Envoy
+// may address the gateway by its own name, so X-Forwarded-Host (from a trusted
+// proxy) names the site; when Host also names a site, the two must agree, so a
+// proxy that passes a visitor's own X-Forwarded-Host along cannot be made to
+// judge the request by another site's rules.
+func forwardAuthSite(st *state, r *http.Request) (*site, bool) {
+	byHost := st.siteFor(r.Host)
+	xfh := firstValue(r.Header["X-Forwarded-Host"])
+	if xfh == "" {
+		return byHost, true
+	}
+	byFwd := st.siteFor(strings.TrimSpace(xfh))
+	if byHost != nil && byFwd != byHost {
+		return nil, false
+	}
+	return byFwd, true
+}
+
+// originalRequest returns the raw request target and method of the request the
+// proxy asks about. Envoy's ext_authz puts the original path after the auth
+// path and keeps the method; the others send X-Original-URI (nginx) or
+// X-Forwarded-Uri (Caddy, Traefik) and X-Forwarded-Method. A proxy sets one of
+// the two URI headers and may pass a visitor's copy of the other along, so two
+// different values are refused rather than one believed.
+func originalRequest(r *http.Request) (target, method, problem string) {
+	method = firstValue(r.Header["X-Forwarded-Method"])
+	if method == "" {
+		method = r.Method
+	}
+	if rest, ok := strings.CutPrefix(r.RequestURI, forwardAuthPath); ok && rest != "" && rest[0] == '/' {
+		return rest, r.Method, ""
+	}
+	orig := r.Header["X-Original-Uri"]
+	fwd := r.Header["X-Forwarded-Uri"]
+	switch {
+	case len(orig)+len(fwd) == 0:
+		return "", "", "the request has no X-Original-URI or X-Forwarded-Uri header: have the proxy send the original request URI (proxy_set_header X-Original-URI $request_uri in nginx)"
+	case len(orig) > 1 || len(fwd) > 1 || len(orig) == 1 && len(fwd) == 1 && orig[0] != fwd[0]:
+		return "", "", "the request has more than one original URI (X-Original-URI and X-Forwarded-Uri disagree or repeat): have the proxy set its header and drop the visitor's copy of the other"
+	case len(orig) == 1:
+		target = orig[0]
+	default:
+		target = fwd[0]
+	}
+	if target == "" {
+		return "", "", "the original URI header is empty"
+	}
+	return target, strings.ToUpper(method), ""
+}
+
+// accessOf judges a raw request target as the proxy judges a request that
+// carries it (proxy.Rules.MatchRequest): origin form by its raw path, absolute
+// form by its escaped path; what does not parse is Protected.
+func (s *site) accessOf(target string) proxy.Access {
+	req := http.Request{RequestURI: target, URL: &url.URL{}}
+	if target[0] != '/' {
+		u, err := url.ParseRequestURI(target)
+		if err != nil {
+			return proxy.Protected
+		}
+		req.URL = u
+	}
+	return s.rules.MatchRequest(&req)
+}
+
+func firstValue(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+// peerOf is the address part of a RemoteAddr, for a log hint.
+func peerOf(remoteAddr string) string {
+	if i := strings.LastIndexByte(remoteAddr, ':'); i > 0 {
+		return strings.Trim(remoteAddr[:i], "[]")
+	}
+	return remoteAddr
+}
