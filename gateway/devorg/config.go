@@ -157,6 +157,10 @@ type Assumptions struct {
 	// UIBridgeJSONErrors answers UI Bridge errors as {"error":word} JSON instead of the
 	// bare word as text/plain (2.1: shape UNCONFIRMED).
 	UIBridgeJSONErrors bool
+	// UIBridgeSilentBadToken answers an expired, revoked or unknown token at the UI
+	// Bridge API with a bare 403 and an empty body instead of Bad_OAuth_Token (2.1: the
+	// word is not guaranteed; Salesforce's own helper refreshes on any 401/403).
+	UIBridgeSilentBadToken bool
 	// FrontdoorFailureStatus is the status of the login page shown when a frontdoor URL
 	// is reused, expired or unknown (Salesforce's login page answers 200).
 	FrontdoorFailureStatus int

@@ -64,6 +64,7 @@ const (
 	IdentityWrongOrg          Failure = "identity: other org"
 	IdentityNoAccess          Failure = "identity: other user without api scope"
 	BridgeMissingToken        Failure = "ui bridge: no token"
+	BridgeQueryToken          Failure = "ui bridge: token in the query string"
 	BridgeBadToken            Failure = "ui bridge: token invalid or expired"
 	BridgeInvalidScope        Failure = "ui bridge: token without web or full"
 	BridgeInvalidParam        Failure = "ui bridge: absolute redirect_uri"
@@ -125,6 +126,7 @@ var Replies = map[Failure]Reply{
 	IdentityNoAccess:     {403, "No_Access", ""},           // status UNCONFIRMED
 
 	BridgeMissingToken:     {401, "Missing_OAuth_Token", ""}, // status UNCONFIRMED (401 or 403)
+	BridgeQueryToken:       {401, "Missing_OAuth_Token", ""}, // word and status UNCONFIRMED (refused since Spring '25)
 	BridgeBadToken:         {403, "Bad_OAuth_Token", ""},
 	BridgeInvalidScope:     {403, "Invalid_Scope", ""},
 	BridgeInvalidParam:     {400, "Invalid_Param", ""}, // status UNCONFIRMED
@@ -155,10 +157,15 @@ func (o *Org) writeJSONError(w http.ResponseWriter, f Failure) {
 	writeJSON(w, r.Status, map[string]string{"error": r.Error, "error_description": r.Description})
 }
 
-// writeWord answers an identity or UI Bridge endpoint with Salesforce's bare word.
+// writeWord answers an identity or UI Bridge endpoint with Salesforce's bare word. A
+// reply without a word is the status alone, with an empty body.
 func (o *Org) writeWord(w http.ResponseWriter, f Failure, jsonShape bool) {
 	r := o.reply(f)
 	w.Header().Set("Cache-Control", "no-store")
+	if r.Error == "" {
+		w.WriteHeader(r.Status)
+		return
+	}
 	if jsonShape {
 		writeJSON(w, r.Status, map[string]string{"error": r.Error})
 		return

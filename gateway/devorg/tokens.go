@@ -54,6 +54,7 @@ type browserSession struct {
 // oneTimePass is the otp of a frontdoor URL.
 type oneTimePass struct {
 	userID   string
+	cshc     string
 	startURL string
 	expires  time.Time
 }

@@ -25,14 +25,25 @@ func (o *Org) singleAccess(w http.ResponseWriter, r *http.Request, lightningOut 
 		return
 	}
 	_ = r.ParseForm()
-	raw := bearerToken(r, "access_token")
+	var raw string
+	if lightningOut {
+		raw = bearerToken(r, "access_token")
+	} else {
+		// Since Spring '25 the standard endpoint refuses a token in the query string
+		// (it would end up in access logs); the header and the form body still work.
+		if r.URL.Query().Has("access_token") {
+			o.writeWord(w, BridgeQueryToken, jsonErrors)
+			return
+		}
+		raw = headerOrBodyToken(r, "access_token")
+	}
 	if raw == "" {
 		o.writeWord(w, BridgeMissingToken, jsonErrors)
 		return
 	}
 	at := o.validAccess(raw)
 	if at == nil {
-		o.writeWord(w, BridgeBadToken, jsonErrors)
+		o.badBridgeToken(w, jsonErrors)
 		return
 	}
 	if !hasScope(at.scopes, "web", "full") {
@@ -41,7 +52,7 @@ func (o *Org) singleAccess(w http.ResponseWriter, r *http.Request, lightningOut 
 	}
 	u := o.userByID(at.userID)
 	if u == nil {
-		o.writeWord(w, BridgeBadToken, jsonErrors)
+		o.badBridgeToken(w, jsonErrors)
 		return
 	}
 	if u.APIOnly {
@@ -52,20 +63,61 @@ func (o *Org) singleAccess(w http.ResponseWriter, r *http.Request, lightningOut 
 		o.writeWord(w, BridgeLOAppInvalid, jsonErrors)
 		return
 	}
-	startURL := r.Form.Get("redirect_uri")
-	if startURL != "" && !isRelativePath(startURL) {
+	startURL, ok := bridgeLanding(r.Form.Get("redirect_uri"))
+	if !ok {
 		o.writeWord(w, BridgeInvalidParam, jsonErrors)
 		return
 	}
-	otp := newOTP()
+	otp, cshc := o.newSessionID(), newOTP()
 	o.mu.Lock()
-	o.otps[otp] = &oneTimePass{userID: u.ID, startURL: startURL, expires: o.now().Add(o.cfg.OTPLifetime)}
+	o.otps[otp] = &oneTimePass{userID: u.ID, cshc: cshc, startURL: startURL, expires: o.now().Add(o.cfg.OTPLifetime)}
 	o.mu.Unlock()
-	v := url.Values{"otp": {otp}}
+	// Real frontdoor URLs carry the otp (an org-id-prefixed secret whose '!' arrives as
+	// %21) and a second parameter, cshc, so no client may assume a single parameter.
+	v := url.Values{"otp": {otp}, "cshc": {cshc}}
 	if startURL != "" {
 		v.Set("startURL", startURL)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"frontdoor_uri": o.Origin() + frontdoorPath + "?" + v.Encode()})
+}
+
+// badBridgeToken refuses a token the org no longer accepts: Bad_OAuth_Token, or a bare
+// 403 under Assumptions.UIBridgeSilentBadToken.
+func (o *Org) badBridgeToken(w http.ResponseWriter, jsonErrors bool) {
+	if o.cfg.Assumptions.UIBridgeSilentBadToken {
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+	o.writeWord(w, BridgeBadToken, jsonErrors)
+}
+
+// bridgeLanding reads the UI Bridge redirect_uri: empty, or a path on the org, with or
+// without its leading slash ("lightning/setup/..." is accepted by Salesforce). Anything
+// with a scheme or a host is Invalid_Param.
+func bridgeLanding(p string) (string, bool) {
+	if p == "" {
+		return "", true
+	}
+	if !strings.HasPrefix(p, "/") {
+		u, err := url.Parse(p)
+		if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(p, "\\") {
+			return "", false
+		}
+		p = "/" + p
+	}
+	return p, isRelativePath(p)
+}
+
+// headerOrBodyToken reads Authorization: Bearer, or a field of a form body (never the
+// query string).
+func headerOrBodyToken(r *http.Request, field string) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if scheme, tok, ok := strings.Cut(h, " "); ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "OAuth")) {
+			return strings.TrimSpace(tok)
+		}
+	}
+	return r.PostForm.Get(field)
 }
 
 // handleFrontdoor is /secur/frontdoor.jsp (2.1, item 29). A valid otp (first use,
@@ -83,7 +135,8 @@ func (o *Org) handleFrontdoor(w http.ResponseWriter, r *http.Request) {
 		p := o.otps[q.Get("otp")]
 		delete(o.otps, q.Get("otp")) // every attempt consumes it
 		o.mu.Unlock()
-		if p != nil && o.now().Before(p.expires) {
+		// cshc travels with the otp; a URL whose cshc was cut or changed is refused.
+		if p != nil && o.now().Before(p.expires) && q.Get("cshc") == p.cshc {
 			userID = p.userID
 			if target == "" {
 				target = p.startURL

@@ -70,7 +70,10 @@ func IsInvalidGrant(err error) bool {
 
 // IsBadToken reports an access token the org no longer accepts (expired,
 // revoked, or not an OAuth token): refresh once and retry. Salesforce's own
-// webapp plugin treats a bare 401 the same way.
+// webapp plugin treats a bare 401 the same way, and at the UI Bridge API it
+// treats any 401 or 403 so: an expired token there gets 403 whose body need not
+// name Bad_OAuth_Token. Only the words that name another refusal (scope,
+// access, parameter, org) are not a bad token, as a new token would not help.
 func IsBadToken(err error) bool {
 	e, ok := AsError(err)
 	if !ok {
@@ -79,10 +82,18 @@ func IsBadToken(err error) bool {
 	switch strings.ToLower(e.Code) {
 	case "bad_oauth_token", "invalid_session_id":
 		return true
-	case "":
-		return e.Status == http.StatusUnauthorized
 	}
-	return false
+	if e.Endpoint == "singleaccess" || e.Endpoint == "lightningoutsingleaccess" {
+		if e.Status != http.StatusUnauthorized && e.Status != http.StatusForbidden {
+			return false
+		}
+		switch strings.ToLower(e.Code) {
+		case "invalid_scope", "no_access", "invalid_param", "wrong_org":
+			return false
+		}
+		return true
+	}
+	return e.Code == "" && e.Status == http.StatusUnauthorized
 }
 
 // IsTransient reports a failure worth retrying later: no answer at all, a

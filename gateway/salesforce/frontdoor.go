@@ -81,12 +81,13 @@ func (c *Client) Frontdoor(ctx context.Context, instanceURL, accessToken, lightn
 }
 
 // checkRelativePath refuses absolute and scheme-relative landing paths, which
-// Salesforce answers with Invalid_Param (reference 2.1) and which would let a
-// crafted path send the user off-site.
+// Salesforce answers with Invalid_Param and which would let a crafted path send
+// the user off-site. A path without its leading slash (lightning/setup/...) is
+// relative to the org and accepted, as Salesforce accepts it.
 func checkRelativePath(p string) error {
 	u, err := url.Parse(p)
-	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, `\`) {
-		return fmt.Errorf("salesforce frontdoor: landing path %q must be a relative path starting with a single /", p)
+	if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(p, "//") || strings.Contains(p, `\`) {
+		return fmt.Errorf("salesforce frontdoor: landing path %q must be a path on the org (lightning/... or /lightning/...), never an absolute URL", p)
 	}
 	return nil
 }

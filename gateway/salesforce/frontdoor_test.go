@@ -108,13 +108,19 @@ func TestFrontdoorRefusals(t *testing.T) {
 func TestFrontdoorChecksInputsAndTheReturnedURL(t *testing.T) {
 	t.Run("an absolute landing path is refused before any call", func(t *testing.T) {
 		o := frontdoorOrg(t)
-		for _, p := range []string{"https://evil.example/x", "//evil.example/x", "lightning/page", `/\evil.example`} {
+		for _, p := range []string{"https://evil.example/x", "//evil.example/x", "javascript:alert(1)", `/\evil.example`} {
 			if _, err := o.client().Frontdoor(context.Background(), o.srv.URL, testAccessToken, "", p); err == nil {
 				t.Errorf("landing path %q: wanted an error", p)
 			}
 		}
 		if n := len(o.requests()); n != 0 {
 			t.Errorf("wanted no call to the org, got %d", n)
+		}
+	})
+	t.Run("a landing path without its leading slash is sent as it is", func(t *testing.T) {
+		o := frontdoorOrg(t)
+		if _, err := o.client().Frontdoor(context.Background(), o.srv.URL, testAccessToken, "", "lightning/setup/SetupOneHome/home"); err != nil {
+			t.Errorf("wanted lightning/setup/... accepted (Salesforce accepts it), got %v", err)
 		}
 	})
 	t.Run("an empty token is Missing_OAuth_Token without a call", func(t *testing.T) {

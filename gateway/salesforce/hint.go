@@ -43,7 +43,7 @@ var hintRules = []hintRule{
 	{code: "Bad_OAuth_Token", hint: "the access token is expired or revoked (session timeout, logout, revoked refresh token) or is not an OAuth token: the gateway refreshes once; if it repeats, set org.session_timeout to the ECA's session timeout and check the refresh token policy"},
 	{code: "INVALID_SESSION_ID", hint: "the access token is expired or revoked: the gateway refreshes once; if it repeats, set org.session_timeout to the ECA's session timeout"},
 	{code: "Missing_OAuth_Token", hint: "no access token reached Salesforce: something between the gateway and the org strips the Authorization header, or the session has no token — report this as a gateway bug"},
-	{code: "Invalid_Param", hint: "Salesforce refused a parameter of the UI Bridge call: the landing path must be relative (start with /), never an absolute URL"},
+	{code: "Invalid_Param", hint: "Salesforce refused a parameter of the UI Bridge call: the landing path must be relative to the org (lightning/... or /lightning/...), never an absolute URL"},
 	{code: "No_Access", hint: "the user may not open a UI session: users with the 'API Only User' permission cannot use the UI Bridge API (since Spring '26); check the user's profile and, for Lightning Out, that the Lightning Out app is enabled and lightning_out.app_id is right"},
 	{code: "Wrong_Org", hint: "the token belongs to another org or site: org.my_domain must be the org (or Experience Cloud site) that issued the token"},
 	{code: "inactive_user", hint: "the Salesforce user is inactive or frozen: reactivate or unfreeze it in Setup → Users"},
@@ -88,6 +88,8 @@ func (e *Error) Hint() string {
 	switch {
 	case e.Status == 429 || e.Status >= 500:
 		return fmt.Sprintf("Salesforce answered HTTP %d: retry later; if it persists, check trust.salesforce.com", e.Status)
+	case e.Code == "" && (e.Endpoint == "singleaccess" || e.Endpoint == "lightningoutsingleaccess") && (e.Status == 401 || e.Status == 403):
+		return "the UI Bridge API refused the access token without naming why (an expired or revoked token gets a bare 403): the gateway refreshes once and retries; if it repeats, set org.session_timeout to the ECA's session timeout and check the refresh token policy"
 	case e.Code == "":
 		return fmt.Sprintf("Salesforce's %s endpoint answered HTTP %d without an error code: check org.my_domain / org.login_url point at the org, not at a proxy or another site", e.Endpoint, e.Status)
 	}
