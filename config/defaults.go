@@ -51,6 +51,7 @@ func (c *Config) Normalize() {
 	setDur(&s.IdleTimeout, 120*time.Second)
 	setDur(&s.ShutdownGrace, 10*time.Second)
 	setInt(&s.MaxHeaderBytes, DefaultMaxHeaderBytes)
+	s.HSTS.normalize()
 
 	ss := &c.Session
 	setStr(&ss.Store, "memory")

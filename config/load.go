@@ -136,5 +136,6 @@ func (c *Config) resolvePaths(dir string) {
 		abs(&s.Signin.JWT.KeyFile)
 		abs(&s.Signin.JWT.CertFile)
 		abs(&s.Upstream.TLSCAFile)
+		abs(&s.Org.CAFile)
 	}
 }

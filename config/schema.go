@@ -38,6 +38,18 @@ type ServerLimit struct {
 	MaxHeaderBytes    int      `yaml:"max_header_bytes"`    // default 64 KiB
 	ShutdownGrace     Duration `yaml:"shutdown_grace"`      // default 10s
 	Pprof             bool     `yaml:"pprof"`               // pprof on the admin listener, default off
+	HSTS              HSTS     `yaml:"hsts"`                // Strict-Transport-Security on https sites; "off" disables
+}
+
+// HSTS is the Strict-Transport-Security header the gateway sends on its own
+// answers (pages, redirects, JSON) of https sites; never on http sites. Written
+// as a mapping, or as the scalar off.
+type HSTS struct {
+	MaxAge            Duration `yaml:"max_age"`            // default 8760h (one year); whole seconds are sent
+	IncludeSubdomains bool     `yaml:"include_subdomains"` // default false: on an apex domain it would bind every subdomain
+	Preload           bool     `yaml:"preload"`            // needs include_subdomains and max_age of a year or more
+	// Off is set by "hsts: off": no header at all.
+	Off bool `yaml:"-"`
 }
 
 // Session configures the visitor session: cookie, keys, lifetimes and the store.
@@ -112,6 +124,13 @@ type Org struct {
 	RefreshMargin  Duration `yaml:"refresh_margin"` // refresh this long before the computed expiry, default 5m
 	Introspect     bool     `yaml:"introspect"`     // ask the introspection endpoint for exp after each token
 	Timeout        Duration `yaml:"timeout"`        // per call to the org, default 10s
+	// CAFile is a PEM bundle of CA certificates trusted, besides the system's
+	// roots, for the gateway's calls to the org and to the jwt-bearer IdP (a
+	// private CA in front of a test org, a TLS-inspecting corporate proxy).
+	CAFile string `yaml:"ca_file"`
+
+	// CAPool is the system roots plus ca_file, filled by Load when ca_file is set.
+	CAPool *x509.CertPool `yaml:"-"`
 }
 
 // ECA is the External Client App registered in the org.

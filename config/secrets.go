@@ -83,6 +83,7 @@ func resolveSecrets(c *Config, getenv func(string) string, now time.Time, ps *pr
 				idp.Secret = v
 			}
 		}
+		resolveCAFile(s, p, ps)
 		if needsJWTKey(s) && s.Signin.JWT.KeyFile != "" {
 			key, cert, kps := LoadJWTKey(s.Signin.JWT.KeyFile, s.Signin.JWT.CertFile, now)
 			for _, kp := range kps {

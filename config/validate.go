@@ -45,6 +45,7 @@ func validate(c *Config, ps *problems) {
 		ps.add("server.max_header_bytes", "use a positive size such as 65536", "%d is negative", c.Server.MaxHeaderBytes)
 	}
 
+	validateHSTS(c.Server.HSTS, ps)
 	validateSession(c, ps)
 
 	for i, p := range c.TrustedProxies {

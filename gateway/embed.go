@@ -116,9 +116,11 @@ func (g *Gateway) proxyRequest(c *gin.Context, s *site) {
 			g.needSignin(c, s)
 			return
 		}
+		c.Writer.Header().Del(hstsHeader) // the upstream's answer, the upstream's policy
 		s.proxy.Serve(c.Writer, r, nil)
 		return
 	}
+	c.Writer.Header().Del(hstsHeader)
 	s.proxy.Serve(c.Writer, r, s.identityFor(sess.Record))
 }
 

@@ -87,6 +87,9 @@ func (g *Gateway) Reload(cfg *config.Config) error {
 			if s.proxy != nil {
 				s.proxy.Close()
 			}
+			if s.orgHTTP != g.deps.OrgHTTP {
+				s.orgHTTP.CloseIdleConnections()
+			}
 		}
 	})
 	return nil

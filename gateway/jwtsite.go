@@ -13,7 +13,7 @@ import (
 	"github.com/logateway/logateway/gateway/salesforce"
 )
 
-func newJWTBearerSignin(sc config.Site, d *Deps, loginURL, redirectURL string) (*auth.JWTBearer, error) {
+func newJWTBearerSignin(sc config.Site, client *http.Client, loginURL, redirectURL string) (*auth.JWTBearer, error) {
 	key, err := jwtKey(sc)
 	if err != nil {
 		return nil, err
@@ -23,10 +23,10 @@ func newJWTBearerSignin(sc config.Site, d *Deps, loginURL, redirectURL string) (
 		scopes = []string{"openid", "email", "profile"}
 	}
 	idp := oauth2.Config{ClientID: sc.Signin.IdP.ClientID, ClientSecret: sc.Signin.IdP.Secret, RedirectURL: redirectURL, Scopes: scopes}
-	org := &salesforce.Client{HTTP: d.OrgHTTP, BaseURL: strings.TrimRight(loginURL, "/"), ClientID: sc.ECA.ClientID, ClientSecret: sc.ECA.Secret}
+	org := &salesforce.Client{HTTP: client, BaseURL: strings.TrimRight(loginURL, "/"), ClientID: sc.ECA.ClientID, ClientSecret: sc.ECA.Secret}
 	aud := firstNonEmpty(sc.Signin.JWT.Audience, config.DefaultJWTAudience)
 	claim := firstNonEmpty(sc.Signin.IdP.UsernameClaim, "email")
-	return auth.NewJWTBearer(d.OrgHTTP, sc.Signin.IdP.Issuer, idp, org, key, aud, claim, sc.Signin.IdP.UsernameTemplate, sc.Signin.IdP.UsernameMap, sc.Org.SessionTimeout.D()), nil
+	return auth.NewJWTBearer(client, sc.Signin.IdP.Issuer, idp, org, key, aud, claim, sc.Signin.IdP.UsernameTemplate, sc.Signin.IdP.UsernameMap, sc.Org.SessionTimeout.D()), nil
 }
 
 // jwtKey is the assertion signing key: the one config.Load already read and

@@ -37,6 +37,7 @@ func info(c *gin.Context) *reqInfo {
 func (g *Gateway) observe(st *state) gin.HandlerFunc {
 	m := g.deps.Metrics
 	alog := g.deps.AccessLog
+	hsts := st.cfg.Server.HSTS.Header()
 	return func(c *gin.Context) {
 		start := time.Now()
 		r := c.Request
@@ -50,6 +51,12 @@ func (g *Gateway) observe(st *state) gin.HandlerFunc {
 		c.Writer.Header().Set(obs.RequestIDHeader, rid)
 		ri := &reqInfo{rid: rid, site: st.siteFor(r.Host)}
 		c.Set(infoKey, ri)
+		// Every answer the gateway itself writes on an https site carries HSTS:
+		// pages, redirects, JSON. Proxied answers drop it again (proxyRequest):
+		// there the upstream's own policy stands.
+		if hsts != "" && ri.site != nil && ri.site.secure {
+			c.Writer.Header().Set(hstsHeader, hsts)
+		}
 		c.Next()
 		route := ri.route
 		if route == "" {
@@ -218,12 +225,10 @@ func (g *Gateway) page(c *gin.Context, s *site, nonce, title string) templates.P
 	return p
 }
 
+const hstsHeader = "Strict-Transport-Security"
+
 func secureHeaders(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	if s := info(c).site; s != nil && s.secure {
-		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-	}
+	c.Writer.Header().Set("X-Content-Type-Options", "nosniff")
 }
 
 func writeJSON(c *gin.Context, status int, v any) {

@@ -33,7 +33,7 @@ type relay struct {
 func buildRelays(sc config.Site, s *site, d *Deps) ([]*relay, error) {
 	var out []*relay
 	for _, rc := range sc.APIRelay {
-		rl := &relay{prefix: rc.Prefix, client: &http.Client{Transport: d.OrgHTTP.Transport, Timeout: 60 * time.Second,
+		rl := &relay{prefix: rc.Prefix, client: &http.Client{Transport: s.orgHTTP.Transport, Timeout: 60 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 		for _, h := range []string{s.identity.user, s.identity.email, s.identity.preferred, s.identity.orgID, s.identity.userID, s.identity.name} {
 			if h != "" && h != "-" {
@@ -64,7 +64,7 @@ func serviceTokenSource(sc config.Site, rc config.APIRoute, s *site, d *Deps) (*
 	if ttl <= 0 {
 		ttl = sc.Org.SessionTimeout.D() / 2
 	}
-	org := &salesforce.Client{HTTP: d.OrgHTTP, BaseURL: strings.TrimRight(sc.Org.MyDomain, "/"), ClientID: sc.ECA.ClientID, ClientSecret: sc.ECA.Secret}
+	org := &salesforce.Client{HTTP: s.orgHTTP, BaseURL: strings.TrimRight(sc.Org.MyDomain, "/"), ClientID: sc.ECA.ClientID, ClientSecret: sc.ECA.Secret}
 	switch rc.ServiceFlow {
 	case "client-credentials":
 		return salesforce.NewClientCredentialsSource(org, "", ttl), nil
@@ -94,7 +94,9 @@ const relayCSP = "sandbox; default-src 'none'; frame-ancestors 'none'; base-uri 
 // relayDropResponse never comes back from the org: its cookies are not for the
 // visitor's browser on our site, and hop-by-hop headers belong to one connection.
 var relayDropResponse = map[string]bool{"Set-Cookie": true, "Connection": true, "Keep-Alive": true, "Transfer-Encoding": true,
-	"Trailer": true, "Upgrade": true, "Proxy-Authenticate": true, "Alt-Svc": true}
+	"Trailer": true, "Upgrade": true, "Proxy-Authenticate": true, "Alt-Svc": true,
+	// The org's HSTS is for the org's host; the site's is server.hsts.
+	"Strict-Transport-Security": true}
 
 func (rl *relay) serve(g *Gateway, c *gin.Context, s *site) {
 	r := c.Request

@@ -45,6 +45,7 @@ type site struct {
 	relays     []*relay
 	cookieName string
 	secure     bool
+	orgHTTP    *http.Client // calls to the org and the IdP (org.ca_file's roots when set)
 	identity   identityHeaders
 }
 
@@ -95,14 +96,17 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 	loginURL := strings.TrimRight(firstNonEmpty(sc.Org.LoginURL, sc.Org.MyDomain), "/")
 	myDomain := strings.TrimRight(sc.Org.MyDomain, "/")
 	s.orgOrigin = originOf(myDomain)
-	s.org = &salesforce.Client{HTTP: d.OrgHTTP, BaseURL: loginURL, ClientID: sc.ECA.ClientID, ClientSecret: sc.ECA.Secret}
+	if s.orgHTTP, err = orgClient(d.OrgHTTP, sc.Org); err != nil {
+		return nil, fmt.Errorf("site %s: %w", sc.URL, err)
+	}
+	s.org = &salesforce.Client{HTTP: s.orgHTTP, BaseURL: loginURL, ClientID: sc.ECA.ClientID, ClientSecret: sc.ECA.Secret}
 
 	switch sc.Signin.Flow {
 	case "", "web-server":
 		pkce := sc.ECA.PKCE == nil || *sc.ECA.PKCE
-		s.signin = auth.NewWebServer(d.OrgHTTP, loginURL, sc.ECA.ClientID, sc.ECA.Secret, s.origin+s.callback, sc.ECA.Scopes, pkce, sc.Org.SessionTimeout.D())
+		s.signin = auth.NewWebServer(s.orgHTTP, loginURL, sc.ECA.ClientID, sc.ECA.Secret, s.origin+s.callback, sc.ECA.Scopes, pkce, sc.Org.SessionTimeout.D())
 	case "jwt-bearer":
-		jb, err := newJWTBearerSignin(sc, d, loginURL, s.origin+s.callback)
+		jb, err := newJWTBearerSignin(sc, s.orgHTTP, loginURL, s.origin+s.callback)
 		if err != nil {
 			return nil, fmt.Errorf("site %s: %w", sc.URL, err)
 		}
@@ -160,6 +164,38 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 		return nil, fmt.Errorf("site %s: api_relay: %w", sc.URL, err)
 	}
 	return s, nil
+}
+
+// orgClient is the client for a site's calls to the org and the IdP: the shared
+// one, or, with org.ca_file, a copy whose TLS trusts the system's roots plus
+// that bundle.
+func orgClient(base *http.Client, o config.Org) (*http.Client, error) {
+	if o.CAFile == "" {
+		return base, nil
+	}
+	pool := o.CAPool
+	if pool == nil { // a config built in code, not by config.Load
+		var err error
+		if pool, err = config.LoadCAPool(o.CAFile); err != nil {
+			return nil, fmt.Errorf("org.ca_file: %w", err)
+		}
+	}
+	var tr *http.Transport
+	switch t := base.Transport.(type) {
+	case nil:
+		tr = http.DefaultTransport.(*http.Transport).Clone()
+	case *http.Transport:
+		tr = t.Clone()
+	default:
+		return nil, fmt.Errorf("org.ca_file: the org client's transport is a %T, not an *http.Transport whose roots can be set", t)
+	}
+	if tr.TLSClientConfig == nil {
+		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	tr.TLSClientConfig.RootCAs = pool
+	c := *base
+	c.Transport = tr
+	return &c, nil
 }
 
 func (g *Gateway) buildProxy(cfg *config.Config, sc config.Site, s *site) (*proxy.Proxy, error) {

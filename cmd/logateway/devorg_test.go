@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
@@ -93,5 +95,50 @@ func TestDevorgCommandServesAnOrgAPlainOIDCClientCanUse(t *testing.T) {
 	}
 	if _, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken, Expiry: time.Unix(1, 0)}).Token(); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
 		t.Fatalf("refresh after revoke: %v, want invalid_grant", err)
+	}
+}
+
+// Behind a TLS proxy the org must name its public https origin, not its listen
+// address, as issuer and in every endpoint it advertises.
+func TestDevorgPublicURLIsTheIssuerAndEveryEndpoint(t *testing.T) {
+	addr := freeAddr(t)
+	start(t, "devorg", "--listen", addr, "--public-url", "https://org.example.test:8443/")
+	var doc map[string]any
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/.well-known/openid-configuration")
+		if err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&doc)
+			resp.Body.Close()
+		}
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("want the discovery document from the devorg process, got %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	const want = "https://org.example.test:8443"
+	if doc["issuer"] != want {
+		t.Errorf("want issuer %s, got %v", want, doc["issuer"])
+	}
+	for _, k := range []string{"authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint", "revocation_endpoint"} {
+		if v, _ := doc[k].(string); !strings.HasPrefix(v, want+"/") {
+			t.Errorf("want %s on the public origin %s, got %q", k, want, v)
+		}
+	}
+}
+
+func TestDevorgRefusesABadPublicURLNamingTheFlag(t *testing.T) {
+	for _, bad := range []string{"org.example.test", "ftp://org.example.test", "https://org.example.test/path", "https://u@org.example.test"} {
+		t.Run(bad, func(t *testing.T) {
+			var stderr strings.Builder
+			err := devorgCmd(context.Background(), []string{"--listen", "127.0.0.1:0", "--public-url", bad}, io.Discard, &stderr)
+			e, ok := err.(exitError)
+			if !ok || e.code != 2 || !strings.Contains(e.msg, "--public-url") || !strings.Contains(e.msg, "; write ") {
+				t.Errorf("want exit 2 naming --public-url and the fix, got %#v", err)
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ func devorgCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	listen := fs.String("listen", "127.0.0.1:8081", "where the emulated org listens")
 	callbacks := fs.String("callback", "http://localhost:8080/callback.html", "comma-separated callback URLs registered on the emulated ECA")
 	hosts := fs.String("host-origin", "http://localhost:8080", "comma-separated host page origins (Lightning Out trusted domains)")
+	publicURL := fs.String("public-url", "", "the org's origin as browsers and the gateway reach it, e.g. https://org.example.test behind a TLS proxy (default: http://<listen address>)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: logateway devorg [flags]\n\nRuns the emulated Salesforce org alone (OIDC, OAuth token flows, UI Bridge API,\nfrontdoor, Lightning Out 2.0 and ACC stand-ins). Test users are listed on its sign-in page.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -33,11 +35,17 @@ func devorgCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return exitError{code: 2}
 	}
+	origin, err := publicOrigin(*publicURL)
+	if err != nil {
+		return exitError{code: 2, msg: "logateway devorg: --public-url: " + err.Error()}
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
 	}
-	origin := "http://" + ln.Addr().String()
+	if origin == "" {
+		origin = "http://" + ln.Addr().String()
+	}
 	cfg := devorg.DefaultConfig(origin, split(*callbacks), split(*hosts))
 	cfg.Knobs, cfg.DevBanner = true, true
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
@@ -52,6 +60,24 @@ func devorgCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// publicOrigin checks --public-url: empty (the listen address is the origin) or
+// a bare http(s) origin, which becomes the issuer and every URL the org hands out.
+func publicOrigin(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(strings.TrimSuffix(raw, "/"))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("%q does not parse: %v; write https://host[:port]", raw, err)
+	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
+		return "", fmt.Errorf("%q is not an http(s) origin; write https://host[:port]", raw)
+	case u.User != nil, u.Path != "", u.RawQuery != "", u.Fragment != "":
+		return "", fmt.Errorf("%q is not a bare origin; write %s://%s without path, query or user", raw, u.Scheme, u.Host)
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host), nil
 }
 
 func split(s string) []string {

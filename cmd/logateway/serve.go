@@ -312,7 +312,10 @@ func restartOnly(old, c *config.Config) []string {
 	if old.Log != c.Log {
 		out = append(out, "log")
 	}
-	if old.Server != c.Server {
+	// server.hsts is read per request and changes at a reload; the rest of server does not.
+	os, ns := old.Server, c.Server
+	os.HSTS, ns.HSTS = config.HSTS{}, config.HSTS{}
+	if os != ns {
 		out = append(out, "server")
 	}
 	if old.Session.Store != c.Session.Store || !reflect.DeepEqual(old.Session.Redis, c.Session.Redis) || old.Session.MaxSessions != c.Session.MaxSessions {
