@@ -313,9 +313,9 @@ func restartOnly(old, c *config.Config) []string {
 		out = append(out, "log")
 	}
 	// server.hsts is read per request and changes at a reload; the rest of server does not.
-	os, ns := old.Server, c.Server
-	os.HSTS, ns.HSTS = config.HSTS{}, config.HSTS{}
-	if os != ns {
+	oldSrv, newSrv := old.Server, c.Server
+	oldSrv.HSTS, newSrv.HSTS = config.HSTS{}, config.HSTS{}
+	if oldSrv != newSrv {
 		out = append(out, "server")
 	}
 	if old.Session.Store != c.Session.Store || !reflect.DeepEqual(old.Session.Redis, c.Session.Redis) || old.Session.MaxSessions != c.Session.MaxSessions {
