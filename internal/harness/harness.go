@@ -39,6 +39,10 @@ type Options struct {
 	AccessLog  bool                              // format the access log (written to io.Discard: its cost, not its text)
 	Wrap       func(h http.Handler) http.Handler // wrap the gateway handler (tests)
 	DevBanners bool                              // dev mode banners on pages
+	// PublicURL is the site's URL when a front proxy serves it (forward-auth
+	// mode): the org's callback and the site's url use it, and Env.URL is it.
+	// Default: the gateway's own listener.
+	PublicURL string
 }
 
 // Env is a running org + gateway.
@@ -46,7 +50,8 @@ type Env struct {
 	Org        *devorg.Org
 	OrgURL     string
 	OrgConfig  devorg.Config
-	URL        string // the gateway's public URL (http://localhost:PORT)
+	URL        string // the site's public URL: the gateway's (http://localhost:PORT), or Options.PublicURL
+	Addr       string // where the gateway listens (127.0.0.1:PORT)
 	Gateway    *gateway.Gateway
 	Config     *config.Config
 	Store      session.Store
@@ -75,7 +80,11 @@ func StartE(o Options) (*Env, error) {
 		return nil, err
 	}
 	env.gwListener = ln
+	env.Addr = ln.Addr().String()
 	env.URL = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	if o.PublicURL != "" {
+		env.URL = o.PublicURL
+	}
 
 	env.orgServer = httptest.NewUnstartedServer(nil)
 	env.OrgURL = "http://" + env.orgServer.Listener.Addr().String()
@@ -143,13 +152,19 @@ func StartE(o Options) (*Env, error) {
 	return env, nil
 }
 
-// Close stops the gateway and the org.
-func (e *Env) Close() {
+// StopGateway stops the gateway and leaves the org running (a test of what a
+// front proxy does when the gateway is down).
+func (e *Env) StopGateway() {
 	if e.gwServer != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_ = e.gwServer.Shutdown(ctx)
 		cancel()
 	}
+}
+
+// Close stops the gateway and the org.
+func (e *Env) Close() {
+	e.StopGateway()
 	if e.orgServer != nil {
 		e.orgServer.Close()
 	}
