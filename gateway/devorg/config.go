@@ -46,6 +46,9 @@ type Config struct {
 	// LOAuthTimeout is how long the Lightning Out stand-in waits for its auth page
 	// before lo.application.error (0 = the library's 60s).
 	LOAuthTimeout time.Duration
+	// NoLightningOutLibrary makes the org answer 404 for the Lightning Out 2.0
+	// library, as an org without Lightning Out 2.0 (or a wrong My Domain) does.
+	NoLightningOutLibrary bool
 
 	// CORSForOAuth is Setup's "Enable CORS for OAuth endpoints"; with CORSAllowedOrigins
 	// it decides whether token/revoke/introspect/authorize answer CORS requests.
@@ -154,6 +157,11 @@ type Assumptions struct {
 	// APIOnlyUsersMaySignIn lets an API-only user sign in on the authorize page, so the
 	// UI Bridge refusal can be exercised with a real token.
 	APIOnlyUsersMaySignIn bool
+	// LOBridgeChecksAppFirst makes /services/oauth2/lightningoutsingleaccess refuse an
+	// unknown or disabled Lightning Out app id before it looks at the access token
+	// (2.2: the order of its checks is UNCONFIRMED). When false the token is checked
+	// first, so a caller without a token learns nothing about the app.
+	LOBridgeChecksAppFirst bool
 	// UIBridgeJSONErrors answers UI Bridge errors as {"error":word} JSON instead of the
 	// bare word as text/plain (2.1: shape UNCONFIRMED).
 	UIBridgeJSONErrors bool

@@ -12,7 +12,7 @@ var lightningPrefixes = lo.Prefixes
 // lightningHandler builds the Lightning Out 2.0 stand-in once, fed from the org's
 // sessions, trusted domains and Lightning Out apps.
 func (o *Org) lightningHandler() http.Handler {
-	return lo.Handler(lo.Options{
+	h := lo.Handler(lo.Options{
 		SessionFromRequest: func(r *http.Request) (lo.Session, bool) {
 			u := o.sessionUser(r)
 			if u == nil {
@@ -27,5 +27,17 @@ func (o *Org) lightningHandler() http.Handler {
 		},
 		AuthTimeout: o.cfg.LOAuthTimeout,
 		DevBanner:   o.cfg.DevBanner,
+	})
+	if !o.cfg.NoLightningOutLibrary {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == lo.LibraryPath {
+			// Salesforce's page for a URL it does not serve (wording UNCONFIRMED).
+			o.renderPage(w, http.StatusNotFound, "message", pageData{Title: "URL No Longer Exists", Heading: "URL No Longer Exists",
+				Lines: []string{"You have attempted to reach a URL that no longer exists on salesforce.com."}})
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
 }

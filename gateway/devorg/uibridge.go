@@ -25,6 +25,10 @@ func (o *Org) singleAccess(w http.ResponseWriter, r *http.Request, lightningOut 
 		return
 	}
 	_ = r.ParseForm()
+	if lightningOut && o.cfg.Assumptions.LOBridgeChecksAppFirst && !o.LOAppEnabled(r.Form.Get("lightning_out_app_id")) {
+		o.writeWord(w, BridgeLOAppInvalid, jsonErrors)
+		return
+	}
 	var raw string
 	if lightningOut {
 		raw = bearerToken(r, "access_token")
