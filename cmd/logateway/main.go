@@ -48,6 +48,8 @@ Usage:
                                 http://127.0.0.1:8081.
   logateway check  --config F   validate the config and print, for each site, exactly
                                 what to enter in Salesforce Setup.
+  logateway doctor --config F   ask each site's org whether Setup matches the config
+                                (no sign-in, nothing written); one line per check.
   logateway keygen [flags]      make an RSA key and self-signed certificate for the
                                 JWT bearer flow (upload the certificate to the ECA).
   logateway devorg [flags]      run only the emulated Salesforce org.
@@ -76,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "check":
 		return check(args, getenv, stdout, stderr)
+	case "doctor":
+		return doctorCmd(ctx, args, getenv, stdout, stderr)
 	case "keygen":
 		return keygen(args, stdout, stderr)
 	case "devorg":
