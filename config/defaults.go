@@ -163,6 +163,10 @@ func (s *Site) Host() string {
 // EmbedEnabled reports whether the embed page is served (embed.path is not "off").
 func (s *Site) EmbedEnabled() bool { return s.Embed.Path != "off" }
 
+// DefaultPath is where the container image and the systemd unit expect the config
+// when LOGATEWAY_CONFIG does not name one (serve --require-config).
+const DefaultPath = "/etc/logateway/config.yaml"
+
 // PathFromEnv returns the config file named by LOGATEWAY_CONFIG, for when --config is
 // not given; "" means none (the command then runs in dev mode).
 func PathFromEnv(getenv func(string) string) string { return getenv("LOGATEWAY_CONFIG") }

@@ -45,7 +45,9 @@ const usage = `logateway — embed Salesforce's Agentforce Conversation Client o
 Usage:
   logateway [serve] [flags]     run the gateway (default). With no config: dev mode,
                                 gateway on http://localhost:8080 + emulated org on
-                                http://127.0.0.1:8081.
+                                http://127.0.0.1:8081. With --require-config (the
+                                container image): never dev mode; the config is
+                                --config, LOGATEWAY_CONFIG or /etc/logateway/config.yaml.
   logateway check  --config F   validate the config and print, for each site, exactly
                                 what to enter in Salesforce Setup.
   logateway doctor --config F   ask each site's org whether Setup matches the config
@@ -55,6 +57,9 @@ Usage:
   logateway devorg [flags]      run only the emulated Salesforce org.
   logateway reload [--admin A]  ask a running gateway to re-read its config
                                 (same as SIGHUP).
+  logateway healthcheck [--url U]
+                                exit 0 when the local gateway's /__lo/healthz answers
+                                200 (the container image's HEALTHCHECK).
   logateway version             print the version, commit, build date and Go version.
 
 Run 'logateway <command> --help' for a command's flags.
@@ -86,6 +91,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return devorgCmd(ctx, args, stdout, stderr)
 	case "reload":
 		return reloadCmd(ctx, args, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, args, getenv, stdout, stderr)
 	case "version", "--version":
 		printVersion(stdout, buildInfo(debug.ReadBuildInfo))
 		return nil

@@ -30,7 +30,7 @@ import (
 
 type serveFlags struct {
 	config, listen, admin, level, format, orgListen string
-	dev                                             bool
+	dev, requireConfig                              bool
 }
 
 func parseServe(args []string, stderr io.Writer) (serveFlags, error) {
@@ -38,6 +38,7 @@ func parseServe(args []string, stderr io.Writer) (serveFlags, error) {
 	fs := flag.NewFlagSet("logateway serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.config, "config", "", "config file (YAML); default $LOGATEWAY_CONFIG; none: dev mode")
+	fs.BoolVar(&f.requireConfig, "require-config", false, "never start dev mode: with no --config and no LOGATEWAY_CONFIG read "+config.DefaultPath+", and exit non-zero when it is missing (the container image's default)")
 	fs.BoolVar(&f.dev, "dev", false, "dev mode: http origins, inline secrets and generated keys allowed; with no config, also starts the emulated org")
 	fs.StringVar(&f.listen, "listen", "", "public listen address (overrides listen; default :8080)")
 	fs.StringVar(&f.admin, "admin-listen", "", `admin listen address for /metrics and /reload (overrides admin_listen; default 127.0.0.1:9090; "off" disables)`)
@@ -65,6 +66,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	path := f.config
 	if path == "" {
 		path = config.PathFromEnv(getenv)
+	}
+	if f.requireConfig {
+		if path == "" {
+			path = config.DefaultPath
+		}
+		if err := readable(path); err != nil {
+			return exitError{code: 2, msg: fmt.Sprintf("logateway: no usable config at %s: %v. Mount the config file there or set LOGATEWAY_CONFIG to its path (--require-config: this command never starts dev mode)", path, err)}
+		}
 	}
 	load := func() (*config.Config, error) {
 		var c *config.Config
@@ -259,6 +268,25 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		_ = srv.Close()
 	}
 	logger.Info("stopped")
+	return nil
+}
+
+// readable reports why path cannot be read as a config file, or nil.
+func readable(path string) error {
+	fh, err := os.Open(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return pe.Err
+		}
+		return err
+	}
+	defer fh.Close()
+	if fi, err := fh.Stat(); err != nil {
+		return err
+	} else if fi.IsDir() {
+		return errors.New("is a directory, not a file")
+	}
 	return nil
 }
 
