@@ -314,6 +314,38 @@ func TestCheckPrintsTheChecklistAndRejectsBadConfigs(t *testing.T) {
 	}
 }
 
+func TestCheckSaysEachSitesModeAndPrintsTheFrontProxyConfig(t *testing.T) {
+	env := map[string]string{"LOGATEWAY_ECA_CLIENT_SECRET": "s3cret-value", "LOGATEWAY_SESSION_KEYS": strings.Repeat("k", 32), "LOGATEWAY_REDIS_PASSWORD": "pw"}
+	getenv := func(k string) string { return env[k] }
+	cases := []struct {
+		name, file string
+		want       []string
+	}{
+		{"a site with an upstream is in full-proxy mode", "production.yaml", []string{"sites[0] https://www.example.com: full-proxy mode", "http://web.internal:3000"}},
+		{"a forward-auth site gets the nginx configuration filled in", "forward-auth.yaml", []string{
+			"sites[0] https://www.example.com: forward-auth mode",
+			"server 127.0.0.1:8080;", "set $lo_site www.example.com;", "auth_request /__lo/auth;",
+			"proxy_set_header X-Forwarded-User $lo_user;", "location = /callback.html",
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if err := run(context.Background(), []string{"check", "--config", "../../config/examples/" + tc.file}, getenv, &out, &errOut); err != nil {
+				t.Fatalf("check: %v\n%s", err, errOut.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("check output lacks %q:\n%s", w, out.String())
+				}
+			}
+			if strings.Contains(out.String(), "s3cret-value") {
+				t.Error("check printed the client secret")
+			}
+		})
+	}
+}
+
 func mustQuery(t *testing.T, raw string) url.Values {
 	t.Helper()
 	u, err := url.Parse(raw)

@@ -1,13 +1,12 @@
 // Package frontproxy runs Debian's real nginx or Caddy in front of a gateway in
 // forward-auth mode, for tests, the browser suite and the benchmark. The
-// configuration is the one in docs/forward-auth, read from the repository
-// and filled in with loopback addresses, so what the docs say is what runs.
+// configuration is the one in docs/forward-auth (embedded there), filled in
+// with loopback addresses, so what the docs say is what runs.
 // Each proxy gets an ephemeral loopback port and a temporary directory.
 package frontproxy
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -17,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	forwardauth "github.com/logateway/logateway/docs/forward-auth"
 )
 
 // Kind is a front proxy: "nginx" or "caddy".
@@ -26,13 +27,6 @@ type Kind string
 const (
 	Nginx Kind = "nginx"
 	Caddy Kind = "caddy"
-)
-
-// The values docs/forward-auth's files use, which Render replaces.
-const (
-	docSiteHost = "www.example.com"
-	docGateway  = "127.0.0.1:8080"
-	docBackend  = "127.0.0.1:3000"
 )
 
 // Options place one proxy.
@@ -102,61 +96,36 @@ func ReservePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// DocsDir finds docs/forward-auth by walking up from the working directory to
-// the module root (tests run in their package's directory).
-func DocsDir() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "docs", "forward-auth"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("frontproxy: no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
-// Render returns docs/forward-auth's configuration for k with the docs'
-// addresses replaced by o's.
+// Render returns docs/forward-auth's configuration for k, filled in with o's
+// loopback addresses and made to listen on o.Port over plain http.
 func Render(k Kind, o Options) ([]byte, error) {
-	dir, err := DocsDir()
-	if err != nil {
-		return nil, err
-	}
 	name := map[Kind]string{Nginx: "nginx.conf", Caddy: "Caddyfile"}[k]
 	if name == "" {
 		return nil, fmt.Errorf("frontproxy: unknown proxy %q", k)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, name))
+	s, err := forwardauth.Render(name, forwardauth.Values{SiteHost: o.SiteHost(), Gateway: o.Gateway, Backend: o.Backend})
 	if err != nil {
 		return nil, err
 	}
-	s := string(b)
-	for _, want := range []string{docSiteHost, docGateway, docBackend} {
-		if !strings.Contains(s, want) {
-			return nil, fmt.Errorf("frontproxy: %s no longer mentions %s, which the tests replace", name, want)
+	edit := func(from, to string) {
+		if err == nil && !strings.Contains(s, from) {
+			err = fmt.Errorf("frontproxy: %s no longer has %q, which the tests replace", name, from)
 		}
+		s = strings.Replace(s, from, to, 1)
 	}
 	switch k {
 	case Nginx:
-		if !strings.Contains(s, "listen 80;") {
-			return nil, fmt.Errorf("frontproxy: %s has no \"listen 80;\" to replace", name)
-		}
-		s = strings.Replace(s, "listen 80;", fmt.Sprintf("listen 127.0.0.1:%d;", o.Port), 1)
-		s = strings.ReplaceAll(s, "server_name "+docSiteHost+";", "server_name localhost;")
+		edit("listen 80;", fmt.Sprintf("listen 127.0.0.1:%d;", o.Port))
+		edit("server_name "+o.SiteHost()+";", "server_name localhost;")
 	case Caddy:
-		// The site address: plain http on the test port.
-		s = strings.Replace(s, "\n"+docSiteHost+" {", fmt.Sprintf("\nhttp://localhost:%d {", o.Port), 1)
+		edit("\n"+o.SiteHost()+" {", "\nhttp://"+o.SiteHost()+" {")
 	}
-	s = strings.ReplaceAll(s, docSiteHost, o.SiteHost())
-	s = strings.ReplaceAll(s, docGateway, o.Gateway)
-	s = strings.ReplaceAll(s, docBackend, o.Backend)
-	return []byte(s), nil
+	for _, addr := range []string{o.Gateway, o.Backend} {
+		if err == nil && !strings.Contains(s, addr) {
+			err = fmt.Errorf("frontproxy: %s does not mention %s after rendering", name, addr)
+		}
+	}
+	return []byte(s), err
 }
 
 // Start runs the proxy k with the docs' configuration for o and stops it when
