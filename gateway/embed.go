@@ -23,7 +23,9 @@ func (g *Gateway) embed(c *gin.Context, s *site) {
 	}
 	self := c.Request.URL.Path
 	loginURL := "/__lo/login?rd=" + url.QueryEscape(self)
-	if sess == nil && s.cfg.Signin.AutoStart && c.Query("signedout") == "" {
+	// A framed embed page never navigates itself to the org (which refuses to
+	// be framed): it offers the popup sign-in instead.
+	if sess == nil && s.cfg.Signin.AutoStart && c.Query("signedout") == "" && !framed(c.Request) {
 		c.Header("Cache-Control", "no-store")
 		c.Redirect(http.StatusFound, loginURL)
 		return

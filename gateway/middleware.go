@@ -137,7 +137,7 @@ type failure struct {
 // wantsJSON tells scripts from page loads, so fetch() never follows a redirect
 // into an HTML page it cannot use.
 func wantsJSON(r *http.Request) bool {
-	if strings.HasPrefix(r.URL.Path, "/__lo/frontdoor") || strings.HasPrefix(r.URL.Path, "/__lo/session") || strings.HasPrefix(r.URL.Path, "/__lo/boot") {
+	if strings.HasPrefix(r.URL.Path, "/__lo/frontdoor") || strings.HasPrefix(r.URL.Path, "/__lo/session") || strings.HasPrefix(r.URL.Path, "/__lo/boot") || strings.HasPrefix(r.URL.Path, "/__lo/handoff") {
 		return true
 	}
 	if r.Header.Get("X-Requested-With") != "" {

@@ -22,6 +22,7 @@ import (
 //	GET, POST  /__lo/frontdoor   {"frontdoorUrl","instanceUrl","orgId"}; OPTIONS for trusted CORS
 //	GET        /__lo/session     who is signed in; OPTIONS for trusted CORS
 //	GET        /__lo/boot        the bootstrap config for launcher.js; OPTIONS for trusted CORS
+//	POST       /__lo/handoff     the popup sign-in's opener trades its code for a session cookie; OPTIONS for trusted CORS
 //	any        /__lo/auth[/*]    forward-auth mode: the front proxy's subrequest (trusted_proxies only)
 //	GET        <callback path>   OAuth callback (per site, default /callback.html)
 //	GET        <embed path>      the page that bootstraps the ACC (per site, default /__lo/embed)
@@ -66,6 +67,8 @@ func (g *Gateway) routes(st *state) *gin.Engine {
 	s.OPTIONS("/session", g.sessionInfo)
 	s.GET("/boot", g.bootInfo)
 	s.OPTIONS("/boot", g.bootInfo)
+	s.POST("/handoff", g.redeemHandoff)
+	s.OPTIONS("/handoff", g.redeemHandoff)
 
 	e.NoRoute(g.dispatch)
 	return e

@@ -24,10 +24,27 @@ var allowedPrompts = map[string]bool{"login": true, "consent": true, "select_acc
 func (g *Gateway) login(c *gin.Context) {
 	s := info(c).site
 	q := c.Request.URL.Query()
+	if framed(c.Request) {
+		// The org refuses to be framed; a framed page signs in through a popup.
+		g.fail(c, s, http.StatusBadRequest, failure{
+			Reason: "framed_signin", Heading: "Sign-in opens in its own window",
+			Message: "Signing in cannot happen inside a frame. Use the chat's Sign in button, which opens a sign-in window.",
+		})
+		return
+	}
 	rd := s.policy.SafeRedirect(q.Get("rd"))
 	popup := q.Get("popup") == "1"
 	opener := ""
+	handoff := ""
 	if popup {
+		if ps := q.Get("ps"); ps != "" {
+			if !auth.ValidPopupState(ps) {
+				g.fail(c, s, http.StatusBadRequest, failure{Reason: "bad_popup_state", Heading: "Sign-in could not start",
+					Message: "The page that asked to sign you in sent a malformed request. Reload it and try again."})
+				return
+			}
+			handoff = ps
+		}
 		opener = s.origin
 		if o := q.Get("origin"); o != "" {
 			if !s.policy.IsTrusted(o) {
@@ -52,6 +69,7 @@ func (g *Gateway) login(c *gin.Context) {
 		extra["login_hint"] = h
 	}
 	fs := auth.NewFlowState(rd, popup, opener)
+	fs.Handoff = handoff
 	target, err := s.signin.AuthCodeURL(c.Request.Context(), fs, extra)
 	if err != nil {
 		g.orgFailure(c, s, "signin_start", err)
@@ -123,6 +141,8 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 	}
 	retry = "/__lo/login?rd=" + url.QueryEscape(fs.Redirect)
 	if fs.Popup {
+		// No popup state in the retry: a retried sign-in in this window ends in
+		// this window's own session, with a Continue link.
 		retry += "&popup=1&origin=" + url.QueryEscape(fs.Opener)
 	}
 	if code := q.Get("error"); code != "" {
@@ -164,6 +184,10 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 			return
 		}
 		g.orgFailure(c, s, "signin", err, retry)
+		return
+	}
+	if fs.Popup && fs.Handoff != "" {
+		g.handOff(c, s, rec, fs)
 		return
 	}
 	// No fixation: whatever session the browser had is dropped, a new id is made.

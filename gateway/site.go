@@ -30,6 +30,7 @@ type site struct {
 	policy     *trust.Policy
 	sessions   *session.Manager
 	flows      *auth.FlowCookies
+	handoffs   *auth.Handoffs
 	signin     auth.Signin
 	tokens     *auth.Tokens
 	org        *salesforce.Client
@@ -87,6 +88,9 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 		return nil, fmt.Errorf("site %s: session: %w", sc.URL, err)
 	}
 	if s.flows, err = auth.NewFlowCookies(cfg.Session.Keys, s.secure); err != nil {
+		return nil, err
+	}
+	if s.handoffs, err = auth.NewHandoffs(d.Store, cfg.Session.Keys); err != nil {
 		return nil, err
 	}
 	s.callback = sc.ECA.CallbackPath
@@ -358,6 +362,10 @@ func (s *site) bootConfig(cfg *config.Config) map[string]any {
 		"acc":               acc,
 		"frontdoorEndpoint": "/__lo/frontdoor",
 		"sessionEndpoint":   "/__lo/session",
+		"handoffEndpoint":   "/__lo/handoff",
+		// Without CHIPS the Storage Access API can reach the gateway's own
+		// (unpartitioned) cookie from inside a frame.
+		"cookiePartitioned": sc.Cookie.Partitioned,
 		"loginURL":          "/__lo/login",
 		"autoStart":         sc.Signin.AutoStart,
 		"popup":             sc.Signin.Popup,

@@ -142,6 +142,8 @@
     b.frontdoorEndpoint = str('frontdoorEndpoint', '/__lo/frontdoor') || '/__lo/frontdoor';
     b.sessionEndpoint = str('sessionEndpoint', '/__lo/session') || '/__lo/session';
     b.loginURL = str('loginURL', '/__lo/login') || '/__lo/login';
+    b.handoffEndpoint = str('handoffEndpoint', '/__lo/handoff') || '/__lo/handoff';
+    b.cookiePartitioned = bool('cookiePartitioned');
     b.containerId = str('containerId', 'lo-container') || 'lo-container';
     b.signedIn = bool('signedIn');
     b.autoStart = bool('autoStart');
@@ -300,9 +302,45 @@
     return u.href;
   }
 
-  // isSigninMessage checks a postMessage from the sign-in popup.
+  // isSigninMessage checks a postMessage from the sign-in popup; a hand-off code,
+  // when present, is a 43-character base64url string.
   function isSigninMessage(origin, data, gatewayOrigin) {
-    return origin === gatewayOrigin && isObject(data) && data.type === 'logateway.signin' && typeof data.ok === 'boolean';
+    return (
+      origin === gatewayOrigin &&
+      isObject(data) &&
+      data.type === 'logateway.signin' &&
+      typeof data.ok === 'boolean' &&
+      (data.code === undefined || (typeof data.code === 'string' && /^[A-Za-z0-9_-]{43}$/.test(data.code)))
+    );
+  }
+
+  // popupState is the opener's secret for one popup sign-in: the hand-off code
+  // the popup sends back is redeemable only together with it.
+  function popupState(bytes) {
+    var s = '';
+    for (var i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+    return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  // popupLoginURL is the sign-in URL for a popup: popup=1, the popup state, and
+  // the opener's origin when it is not the gateway's (the callback posts to it).
+  function popupLoginURL(loginURL, base, state, pageOrigin, gatewayOrigin) {
+    var u = new URL(loginURLFor(loginURL, base, '', true));
+    u.searchParams.set('ps', state);
+    if (pageOrigin !== gatewayOrigin) u.searchParams.set('origin', pageOrigin);
+    else u.searchParams.delete('origin');
+    return u.href;
+  }
+
+  // signinMode says how a click on "Sign in" proceeds: a page inside a frame
+  // never navigates itself to the org (it refuses to be framed), so it uses a
+  // popup, or first the Storage Access API when the session cookie is not
+  // partitioned and the browser has it; a top-level page follows the link
+  // unless the launcher asked for a popup.
+  function signinMode(isFramed, wantPopup, cookiePartitioned, hasStorageAccessAPI) {
+    if (!isFramed) return wantPopup ? 'popup' : 'navigate';
+    if (!cookiePartitioned && hasStorageAccessAPI) return 'storage-access';
+    return 'popup';
   }
 
   var helpers = {
@@ -331,7 +369,10 @@
     credentialsFor: credentialsFor,
     rdFor: rdFor,
     loginURLFor: loginURLFor,
-    isSigninMessage: isSigninMessage
+    isSigninMessage: isSigninMessage,
+    popupState: popupState,
+    popupLoginURL: popupLoginURL,
+    signinMode: signinMode
   };
 
   if (typeof module !== 'undefined' && module.exports) {
@@ -433,7 +474,15 @@
     return ui;
   }
 
-  // ---- popup sign-in (launcher with data-popup="true")
+  // ---- popup sign-in (launcher with data-popup="true", and any framed page)
+
+  function framedPage() {
+    try {
+      return global.top !== global.self;
+    } catch (e) {
+      return true;
+    }
+  }
 
   function popupSignIn(url, gatewayOrigin) {
     return new Promise(function (resolve) {
@@ -453,12 +502,12 @@
       function onMessage(ev) {
         if (ev.source !== w) return;
         if (!isSigninMessage(ev.origin, ev.data, gatewayOrigin)) return;
-        finish(ev.data.ok);
+        finish(ev.data);
       }
       global.addEventListener('message', onMessage);
       // The visitor may close the popup without finishing.
       var poll = setInterval(function () {
-        if (w.closed) finish(false);
+        if (w.closed) finish({ ok: false });
       }, 500);
     });
   }
@@ -784,26 +833,97 @@
       attempt();
     }
 
-    function onSigninClick(ev) {
-      if (!opts.popup) return; // plain link: the browser navigates to the sign-in URL
-      ev.preventDefault();
-      var popupURL = loginURLFor(loginHref, base, '', true);
-      var gatewayOrigin = opts.gatewayOrigin || pageOrigin;
-      if (pageOrigin !== gatewayOrigin) {
-        // The callback page posts the result to this origin only (checked against
-        // trusted_domains); without it the gateway would post to itself and the
-        // page on the trusted domain would never hear that sign-in finished.
-        var withOrigin = new URL(popupURL);
-        withOrigin.searchParams.set('origin', pageOrigin);
-        popupURL = withOrigin.href;
+    var isFramed = framedPage();
+
+    function signedInNow() {
+      if (typeof opts.onSignedIn === 'function') opts.onSignedIn();
+      else global.location.reload(); // the embed page: render it signed in
+    }
+
+    // redeem trades the popup's hand-off code for a session cookie, set by the
+    // answer in this page's own cookie partition.
+    function redeem(code, state) {
+      var url = resolveEndpoint(boot.handoffEndpoint, base);
+      return global
+        .fetch(url, {
+          method: 'POST',
+          credentials: credentialsFor(url, pageOrigin),
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify({ code: code, state: state }),
+          cache: 'no-store'
+        })
+        .then(function (res) {
+          return res.ok;
+        })
+        .catch(function () {
+          return false;
+        });
+    }
+
+    function signinFailed(message) {
+      setState('signed-out');
+      if (ui.signinPanel) {
+        var note = doc.getElementById('lo-signin-note');
+        if (note) note.textContent = message;
       }
-      popupSignIn(popupURL, gatewayOrigin).then(function (ok) {
-        if (ok === null) {
-          global.location.assign(loginHref);
+      if (global.console && global.console.warn) global.console.warn('logateway: ' + message);
+    }
+
+    function popupFlow() {
+      var gatewayOrigin = opts.gatewayOrigin || pageOrigin;
+      var bytes = new Uint8Array(24);
+      global.crypto.getRandomValues(bytes);
+      var state = popupState(bytes);
+      // The callback page posts the code to this page's exact origin (checked
+      // against trusted_domains), and it is redeemable only with state.
+      var popupURL = popupLoginURL(loginHref, base, state, pageOrigin, gatewayOrigin);
+      popupSignIn(popupURL, gatewayOrigin).then(function (msg) {
+        if (msg === null) {
+          if (isFramed) signinFailed('Your browser blocked the sign-in window. Allow pop-ups for this site and click Sign in again.');
+          else global.location.assign(loginHref);
           return;
         }
-        if (ok && typeof opts.onSignedIn === 'function') opts.onSignedIn();
+        if (!msg.ok) return;
+        if (!msg.code) {
+          signedInNow(); // an older gateway set the cookie itself
+          return;
+        }
+        setState('connecting');
+        redeem(msg.code, state).then(function (ok) {
+          if (ok) signedInNow();
+          else signinFailed('The sign-in could not be finished here. Click Sign in to try again.');
+        });
       });
+    }
+
+    // storageAccessFlow asks for the gateway's own (unpartitioned) cookie: a
+    // visitor already signed in at the gateway's site needs no new sign-in. A
+    // refusal, or no session there, falls back to the popup.
+    function storageAccessFlow() {
+      var sessionURL = resolveEndpoint(boot.sessionEndpoint, base);
+      doc
+        .requestStorageAccess()
+        .then(function () {
+          return global.fetch(sessionURL, { credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store' });
+        })
+        .then(function (res) {
+          return res.ok ? res.json() : null;
+        })
+        .then(function (body) {
+          if (body && body.signedIn === true) signedInNow();
+          else popupFlow();
+        })
+        .catch(function () {
+          popupFlow();
+        });
+    }
+
+    function onSigninClick(ev) {
+      var mode = signinMode(isFramed, !!opts.popup, boot.cookiePartitioned, typeof doc.requestStorageAccess === 'function');
+      if (mode === 'navigate') return; // plain link: the browser navigates to the sign-in URL
+      ev.preventDefault();
+      if (mode === 'storage-access') storageAccessFlow();
+      else popupFlow();
     }
 
     function stop() {
@@ -844,11 +964,16 @@
 
     ui.signin.setAttribute('href', loginHref);
     listen(ui.signin, 'click', onSigninClick);
+    Array.prototype.forEach.call(doc.querySelectorAll('a[data-lo-signin]'), function (a) {
+      listen(a, 'click', onSigninClick);
+    });
     if (ui.retry) listen(ui.retry, 'click', retryNow);
 
     if (!boot.signedIn) {
       setState('signed-out');
-      if (boot.autoStart && !opts.floating) global.location.assign(loginHref);
+      // Inside a frame the visitor clicks: a popup needs a click, and the org
+      // refuses to be framed.
+      if (boot.autoStart && !opts.floating && !isFramed) global.location.assign(loginHref);
     } else {
       setState('connecting');
       attempt();

@@ -231,3 +231,51 @@ test('callback popup: the message is strict and the target origin is exact', () 
   assert.equal(popup.targetOrigin(''), '');
   assert.equal(popup.targetOrigin(undefined), '');
 });
+
+test('a sign-in message may carry a well-formed hand-off code, nothing else', () => {
+  const gw = 'https://gw.example.com';
+  const code = 'A'.repeat(42) + '_';
+  assert.equal(b.isSigninMessage(gw, { type: 'logateway.signin', ok: true, code }, gw), true);
+  assert.equal(b.isSigninMessage(gw, { type: 'logateway.signin', ok: true, code: 'short' }, gw), false);
+  assert.equal(b.isSigninMessage(gw, { type: 'logateway.signin', ok: true, code: 42 }, gw), false);
+  assert.equal(b.isSigninMessage('https://partner.example.org', { type: 'logateway.signin', ok: true, code }, gw), false);
+});
+
+test('popup state is base64url of the random bytes, and the popup URL carries it', () => {
+  const st = b.popupState(new Uint8Array([251, 255, 191, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]));
+  assert.equal(st.length, 32);
+  assert.match(st, /^[A-Za-z0-9_-]+$/, 'no +, / or = in the state');
+  const same = b.popupLoginURL('/__lo/login?rd=%2Fchat', 'https://gw.example.com/', st, 'https://gw.example.com', 'https://gw.example.com');
+  const u = new URL(same);
+  assert.equal(u.searchParams.get('popup'), '1');
+  assert.equal(u.searchParams.get('ps'), st);
+  assert.equal(u.searchParams.get('origin'), null, 'a same-origin opener needs no origin');
+  const cross = new URL(b.popupLoginURL('https://gw.example.com/__lo/login', 'https://gw.example.com/', st, 'https://partner.example.org', 'https://gw.example.com'));
+  assert.equal(cross.searchParams.get('origin'), 'https://partner.example.org');
+});
+
+test('a framed page never navigates to sign in: popup, or storage access for unpartitioned cookies', () => {
+  assert.equal(b.signinMode(false, false, false, true), 'navigate');
+  assert.equal(b.signinMode(false, true, true, true), 'popup');
+  assert.equal(b.signinMode(true, false, true, true), 'popup', 'a partitioned cookie is out of storage access reach');
+  assert.equal(b.signinMode(true, false, false, false), 'popup', 'no Storage Access API: popup');
+  assert.equal(b.signinMode(true, false, false, true), 'storage-access');
+  assert.equal(b.signinMode(true, true, false, true), 'storage-access');
+});
+
+test('boot config: the hand-off endpoint and cookie partitioning', () => {
+  const got = b.normalizeBoot(Object.assign(validBoot(), { handoffEndpoint: '/x/handoff', cookiePartitioned: true }));
+  assert.equal(got.handoffEndpoint, '/x/handoff');
+  assert.equal(got.cookiePartitioned, true);
+  const def = b.normalizeBoot(validBoot());
+  assert.equal(def.handoffEndpoint, '/__lo/handoff');
+  assert.equal(def.cookiePartitioned, false);
+  assert.equal(launcher.absolutize({ handoffEndpoint: '/__lo/handoff' }, 'https://gw.example.com').handoffEndpoint, 'https://gw.example.com/__lo/handoff');
+});
+
+test('callback popup: the hand-off code rides only on success and only well-formed', () => {
+  const code = 'b'.repeat(43);
+  assert.deepEqual(popup.signinMessage(true, code), { type: 'logateway.signin', ok: true, code });
+  assert.deepEqual(popup.signinMessage(false, code), { type: 'logateway.signin', ok: false });
+  assert.deepEqual(popup.signinMessage(true, '<script>'), { type: 'logateway.signin', ok: true });
+});

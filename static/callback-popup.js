@@ -1,18 +1,24 @@
 /*
  * logateway sign-in popup: runs on the OAuth callback page when the sign-in was opened
- * by launcher.js in a popup. It tells the opener how the sign-in ended, posting
- * {type: "logateway.signin", ok} to the EXACT origin the gateway validated (never "*"),
- * then closes the window. Without an opener (popup blocked into a tab, or the opener
+ * by launcher.js or a framed embed page in a popup. It tells the opener how the sign-in
+ * ended, posting {type: "logateway.signin", ok, code?} to the EXACT origin the gateway
+ * validated (never "*"), then closes the window. The code is single-use, short-lived and
+ * bound to that origin and the opener's popup state; the opener trades it for its own
+ * session cookie. Without an opener (popup blocked into a tab, or the opener
  * navigated away) the page's own "Continue" link stays the way forward.
  *
- * Data comes from <script type="application/json" id="lo-callback">{"ok":…,"openerOrigin":…}</script>.
+ * Data comes from <script type="application/json" id="lo-callback">{"ok":…,"openerOrigin":…,"code":…}</script>.
  */
 (function (global) {
   'use strict';
 
-  // signinMessage is what the opener receives; ok is strictly boolean.
-  function signinMessage(ok) {
-    return { type: 'logateway.signin', ok: ok === true };
+  // signinMessage is what the opener receives; ok is strictly boolean, and a
+  // hand-off code (for an opener that redeems it at POST /__lo/handoff) rides
+  // along only on success.
+  function signinMessage(ok, code) {
+    var m = { type: 'logateway.signin', ok: ok === true };
+    if (m.ok && typeof code === 'string' && /^[A-Za-z0-9_-]{43}$/.test(code)) m.code = code;
+    return m;
   }
 
   // targetOrigin accepts only a serialized origin (scheme://host[:port]); anything else,
@@ -59,10 +65,14 @@
     }
     if (!opener || !target) {
       var note = doc.getElementById('lo-callback-note');
-      if (note) note.textContent = 'This window was not opened by the chat. Use the link below to continue.';
+      if (note) {
+        note.textContent = data.code
+          ? 'This window lost the chat that opened it. Close it and click Sign in in the chat again.'
+          : 'This window was not opened by the chat. Use the link below to continue.';
+      }
       return;
     }
-    opener.postMessage(signinMessage(data.ok), target);
+    opener.postMessage(signinMessage(data.ok, data.code), target);
     // Give the message a moment to be delivered before the window goes away.
     setTimeout(function () {
       global.close();

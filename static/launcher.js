@@ -45,7 +45,7 @@
     Object.keys(boot).forEach(function (k) {
       out[k] = boot[k];
     });
-    ['frontdoorEndpoint', 'sessionEndpoint', 'loginURL'].forEach(function (k) {
+    ['frontdoorEndpoint', 'sessionEndpoint', 'loginURL', 'handoffEndpoint'].forEach(function (k) {
       if (typeof out[k] === 'string' && out[k] !== '') out[k] = new URL(out[k], gatewayOrigin + '/').href;
     });
     return out;

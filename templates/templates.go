@@ -58,6 +58,9 @@ type CallbackData struct {
 	OpenerOrigin string // exact postMessage target origin, validated by the caller
 	OK           bool
 	Redirect     string // "Continue" link (no-JS fallback, and for a popup without opener)
+	// HandoffCode is posted to the opener, which redeems it at POST /__lo/handoff;
+	// set only when the opener asked for a hand-off (it is never shown).
+	HandoffCode string
 }
 
 // ErrorData is the error page ("error"). Hint is for the administrator and is shown
@@ -213,7 +216,11 @@ var funcs = template.FuncMap{
 		case *CallbackData:
 			d = *x
 		}
-		return map[string]any{"ok": d.OK, "openerOrigin": d.OpenerOrigin}
+		m := map[string]any{"ok": d.OK, "openerOrigin": d.OpenerOrigin}
+		if d.HandoffCode != "" {
+			m["code"] = d.HandoffCode
+		}
+		return m
 	},
 }
 

@@ -19,6 +19,9 @@ type FlowState struct {
 	Redirect string `json:"r"`           // validated target after sign-in
 	Popup    bool   `json:"p,omitempty"` // callback posts to window.opener and closes
 	Opener   string `json:"o,omitempty"` // exact origin of the opener (popup mode)
+	// Handoff is the opener's popup state: the callback hands the opener a
+	// code bound to it instead of setting a cookie in the popup (handoff.go).
+	Handoff string `json:"h,omitempty"`
 	Created  int64  `json:"c"`
 }
 
