@@ -22,7 +22,7 @@ type FlowState struct {
 	// Handoff is the opener's popup state: the callback hands the opener a
 	// code bound to it instead of setting a cookie in the popup (handoff.go).
 	Handoff string `json:"h,omitempty"`
-	Created  int64  `json:"c"`
+	Created int64  `json:"c"`
 }
 
 // FlowLifetime bounds how long a sign-in may take.

@@ -170,7 +170,9 @@ func TestHandoffRefusesMalformedInputAndSurvivesKeyRotation(t *testing.T) {
 // downStore fails every call, as a Redis that went away would.
 type downStore struct{ session.Store }
 
-func (downStore) Get(context.Context, string) (*session.Record, error) { return nil, session.ErrUnavailable }
+func (downStore) Get(context.Context, string) (*session.Record, error) {
+	return nil, session.ErrUnavailable
+}
 func (downStore) Lock(context.Context, string, time.Duration, time.Duration) (func(), error) {
 	return func() {}, nil
 }
