@@ -339,7 +339,7 @@ sites:
     eca:
       client_id: 3MVG9devorg.logateway.client
       client_secret: devorg-client-secret   # the emulated org's; dev only
-      scopes: [web, api, id, openid, refresh_token, profile, email]
+      scopes: [api, web, lightning, id, openid, refresh_token, profile, email]
     lightning_out:
       app_id: 1Usdevorg000000AAA
     acc:

@@ -111,6 +111,13 @@ func siteChecklist(w io.Writer, c *Config, s *Site, idx int) {
 			st.line("- %s", l)
 		}
 	}
+	if s.Embeds() && !hasScope("full") {
+		for _, want := range accScopes {
+			if !hasScope(want) {
+				st.line("- %s — Salesforce's ACC setup guide selects it too; add %s to eca.scopes", ScopeLabel(want), want)
+			}
+		}
+	}
 	if !hasScope("refresh_token") && !hasScope("offline_access") {
 		st.line("note: without refresh_token a visitor must sign in again when the org session (%s) ends", s.Org.SessionTimeout)
 	}
@@ -153,7 +160,7 @@ func siteChecklist(w io.Writer, c *Config, s *Site, idx int) {
 		st.line("Permitted Users: Admin approved users are pre-authorized")
 		st.line("Select Profiles / Select Permission Sets: add the ones held by every user the gateway acts as")
 		if jwtSignin {
-			st.line("(visitors mapped through signin.idp.%s; without it Salesforce answers \"user is not admin approved to access this app\")", s.Signin.IdP.UsernameClaim)
+			st.line("(every visitor's Salesforce username, from the IdP claim signin.idp.username_claim = %s; without it Salesforce answers \"user is not admin approved to access this app\")", s.Signin.IdP.UsernameClaim)
 		}
 		for _, r := range s.APIRelay {
 			if r.Identity == "service" && r.ServiceFlow == "jwt-bearer" {

@@ -61,10 +61,13 @@ func TestChecklist(t *testing.T) {
 		var b bytes.Buffer
 		Checklist(&b, c)
 		out := b.String()
-		for _, want := range []string{"Enable JWT Bearer Flow: checked; upload certificate: " + dir + "/jwt.crt", "Admin approved users are pre-authorized", "Select Profiles / Select Permission Sets"} {
+		for _, want := range []string{"Enable JWT Bearer Flow: checked; upload certificate: " + dir + "/jwt.crt", "Admin approved users are pre-authorized", "Select Profiles / Select Permission Sets", "signin.idp.username_claim = email"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("want the checklist to contain %q, got:\n%s", want, out)
 			}
+		}
+		if strings.Contains(out, "signin.idp.email") {
+			t.Errorf("want no signin.idp.email (not a key; the key is signin.idp.username_claim), got:\n%s", out)
 		}
 	})
 	t.Run("interaction API relay asks for JWT-based tokens for named users", func(t *testing.T) {

@@ -21,9 +21,11 @@ const (
 	DefaultMaxIdleConnsPerUp = 256
 )
 
-// DefaultScopes is what the ECA is asked for when eca.scopes is empty: web for the UI
-// Bridge, openid for the id_token, refresh_token so the session outlives one access token.
-var DefaultScopes = []string{"web", "openid", "refresh_token"}
+// DefaultScopes is what the ECA is asked for when eca.scopes is empty: api, web and
+// lightning as Salesforce's setup guide for the ACC over Lightning Out 2.0 selects them
+// (web for the UI Bridge), openid for the id_token, refresh_token so the session
+// outlives one access token.
+var DefaultScopes = []string{"api", "web", "lightning", "refresh_token", "openid"}
 
 // Default identity header names; "-" in the config disables one.
 const (

@@ -45,7 +45,7 @@ func Dev(gatewayURL, orgURL string) *Config {
 			ECA: ECA{
 				ClientID:     DevClientID,
 				ClientSecret: DevClientSecret,
-				Scopes:       []string{"web", "api", "id", "openid", "refresh_token", "profile", "email"},
+				Scopes:       []string{"api", "web", "lightning", "id", "openid", "refresh_token", "profile", "email"},
 			},
 			LightningOut:   LightningOut{AppID: DevAppID},
 			ACC:            ACC{AgentID: DevAgentID, AgentLabel: DevAgentLabel, Mode: "floating"},

@@ -140,7 +140,7 @@ type ECA struct {
 	ClientSecretEnv  string   `yaml:"client_secret_env"`
 	ClientSecretFile string   `yaml:"client_secret_file"`
 	CallbackPath     string   `yaml:"callback_path"` // default /callback.html
-	Scopes           []string `yaml:"scopes"`        // default [web, openid, refresh_token]
+	Scopes           []string `yaml:"scopes"`        // default [api, web, lightning, refresh_token, openid]
 	PKCE             *bool    `yaml:"pkce"`          // default true
 	// UIBridge chooses the frontdoor endpoint: "standard" (/services/oauth2/singleaccess,
 	// default) or "lightning_out" (/services/oauth2/lightningoutsingleaccess with the app id).

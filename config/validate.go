@@ -267,7 +267,7 @@ func validateECA(c *Config, s *Site, p string, siteOK bool, ps *problems) {
 	hasOpenID := false
 	for i, sc := range e.Scopes {
 		if !scopeToken.MatchString(sc) {
-			ps.add(fmt.Sprintf("%s.eca.scopes[%d]", p, i), "write one scope per list item, e.g. [web, openid, refresh_token]",
+			ps.add(fmt.Sprintf("%s.eca.scopes[%d]", p, i), "write one scope per list item, e.g. [api, web, lightning, refresh_token, openid]",
 				"%q is not a single scope name", sc)
 		}
 		switch sc {

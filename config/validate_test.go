@@ -287,7 +287,7 @@ func TestDefaults(t *testing.T) {
 		{"listen", c.Listen, ":8080"},
 		{"admin_listen", c.AdminListen, "127.0.0.1:9090"},
 		{"callback_path", s.ECA.CallbackPath, "/callback.html"},
-		{"scopes", strings.Join(s.ECA.Scopes, " "), "web openid refresh_token"},
+		{"scopes", strings.Join(s.ECA.Scopes, " "), "api web lightning refresh_token openid"},
 		{"pkce", *s.ECA.PKCE, true},
 		{"ui_bridge", s.ECA.UIBridge, "standard"},
 		{"signin.flow", s.Signin.Flow, "web-server"},

@@ -45,6 +45,12 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 		return exitError{code: 2, msg: err.Error()}
 	}
 	fmt.Fprintf(stdout, "%s: config OK (%d site(s)).\n\n", p, len(cfg.Sites))
+	if ws := config.Warnings(cfg); len(ws) > 0 {
+		for _, w := range ws {
+			fmt.Fprintf(stdout, "warning: %s\n", w)
+		}
+		fmt.Fprintln(stdout)
+	}
 	config.Checklist(stdout, cfg)
 	for i := range cfg.Sites {
 		if err := printMode(stdout, cfg, i); err != nil {

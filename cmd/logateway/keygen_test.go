@@ -215,7 +215,7 @@ func TestCheckValidatesTheJWTKeyAndPrintsTheJWTChecklist(t *testing.T) {
 			t.Fatalf("check: %v", err)
 		}
 		for _, want := range []string{"config OK", "Enable JWT Bearer Flow: checked; upload certificate: " + crt,
-			"Admin approved users are pre-authorized", "signin.idp.email"} {
+			"Admin approved users are pre-authorized", "signin.idp.username_claim = email"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("checklist lacks %q:\n%s", want, out)
 			}
@@ -263,5 +263,31 @@ func TestCheckValidatesTheJWTKeyAndPrintsTheJWTChecklist(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCheckWarnsWhenTheACCScopesAreMissing(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := keygenInto(t, dir); err != nil {
+		t.Fatal(err)
+	}
+	p := keygenJWTConfig(t, filepath.Join(dir, "jwt.key"), filepath.Join(dir, "jwt.crt"))
+	data, _ := os.ReadFile(p)
+	narrowed := strings.Replace(string(data), "scopes: [api, web, lightning, refresh_token, openid]", "scopes: [web, refresh_token, openid]", 1)
+	if narrowed == string(data) {
+		t.Fatal("the jwt-bearer example no longer has the scopes this test narrows")
+	}
+	if err := os.WriteFile(p, []byte(narrowed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"LOGATEWAY_OKTA_CLIENT_SECRET": "x", "LOGATEWAY_SESSION_KEYS": strings.Repeat("k", 32)}
+	var out, errb strings.Builder
+	if err := run(context.Background(), []string{"check", "--config", p}, func(k string) string { return env[k] }, &out, &errb); err != nil {
+		t.Fatalf("check: %v %s", err, errb.String())
+	}
+	for _, want := range []string{"warning: sites[0].eca.scopes", "no lightning scope", "no api scope", "Access Lightning applications (lightning)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("wanted check to print %q, got:\n%s", want, out.String())
+		}
 	}
 }

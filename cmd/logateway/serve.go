@@ -234,6 +234,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		go func() { errc <- adminSrv.Serve(aln) }()
 		logger.Info("admin listener", "addr", aln.Addr().String(), "metrics", "http://"+aln.Addr().String()+"/metrics")
 	}
+	for _, w := range config.Warnings(cfg) {
+		logger.Warn("config: "+w.Message, "key", w.Path, "fix", w.Fix)
+	}
 	for _, s := range cfg.Sites {
 		logger.Info("serving site", "url", s.URL, "org", s.Org.MyDomain, "callback", s.URL+s.ECA.CallbackPath, "embed", s.URL+s.Embed.Path)
 	}

@@ -165,7 +165,7 @@ func (o *Org) authorizeLogin(w http.ResponseWriter, r *http.Request, req *authzR
 		o.redirectError(w, r, req.redirectURI, req.state, AuthzInactiveUser)
 		return
 	}
-	o.newBrowserSession(w, u.ID)
+	o.newBrowserSession(w, u.ID, false, nil)
 	o.authorizeAs(w, r, req, u)
 }
 

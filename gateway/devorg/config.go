@@ -169,6 +169,10 @@ type Assumptions struct {
 	// Bridge API with a bare 403 and an empty body instead of Bad_OAuth_Token (2.1: the
 	// word is not guaranteed; Salesforce's own helper refreshes on any 401/403).
 	UIBridgeSilentBadToken bool
+	// LightningOutScopes are the scopes the access token behind a bridged org session
+	// must carry for the Lightning Out app to load (Salesforce's ACC setup guide selects
+	// api, web and lightning; the refusal itself is undocumented). Empty relaxes it.
+	LightningOutScopes []string
 	// FrontdoorFailureStatus is the status of the login page shown when a frontdoor URL
 	// is reused, expired or unknown (Salesforce's login page answers 200).
 	FrontdoorFailureStatus int
@@ -198,6 +202,7 @@ func DefaultAssumptions() Assumptions {
 		IDTokenLifetime:             2 * time.Minute,
 		APIOnlyUsersMaySignIn:       true,
 		UIBridgeJSONErrors:          false,
+		LightningOutScopes:          []string{"api", "lightning"},
 		FrontdoorFailureStatus:      200,
 		FrontdoorFailureEndsSession: true,
 	}
@@ -212,8 +217,8 @@ const (
 )
 
 // DefaultConfig returns an org ready to use: one ECA (DefaultClientID /
-// DefaultClientSecret, the given callback URLs, scopes web api id openid refresh_token
-// profile email, authorization code + refresh, PKCE required, self-authorize), the users
+// DefaultClientSecret, the given callback URLs, scopes web api lightning id openid
+// refresh_token profile email, authorization code + refresh, PKCE required, self-authorize), the users
 // alice@devorg.example/alice, bob@devorg.example/bob, api@devorg.example/api (API only)
 // and gone@devorg.example/gone (inactive), one enabled Lightning Out app
 // (DefaultLOAppID) and hostOrigins as trusted Lightning Out domains.
@@ -232,7 +237,7 @@ func DefaultConfig(orgOrigin string, callbackURLs []string, hostOrigins []string
 			ClientID:          DefaultClientID,
 			ClientSecret:      DefaultClientSecret,
 			CallbackURLs:      append([]string(nil), callbackURLs...),
-			Scopes:            []string{"web", "api", "id", "openid", "refresh_token", "profile", "email"},
+			Scopes:            []string{"web", "api", "lightning", "id", "openid", "refresh_token", "profile", "email"},
 			AuthorizationCode: true,
 			RefreshToken:      true,
 			RequirePKCE:       true,

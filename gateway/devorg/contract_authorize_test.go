@@ -308,7 +308,7 @@ func TestItem10Scopes(t *testing.T) {
 		code, verifier := e.code(map[string]string{"scope": ""})
 		_, body := e.post(tokenPath, url.Values{"grant_type": {"authorization_code"}, "code": {code},
 			"client_id": {DefaultClientID}, "redirect_uri": {testCallback}, "code_verifier": {verifier}})
-		if body["scope"] != "web api id openid refresh_token profile email" {
+		if body["scope"] != "web api lightning id openid refresh_token profile email" {
 			t.Errorf("wanted the app's scopes, got %v", body["scope"])
 		}
 	})

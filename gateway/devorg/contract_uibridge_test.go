@@ -110,3 +110,54 @@ func TestUIBridgeSilentBadTokenKnob(t *testing.T) {
 		})
 	}
 }
+
+// loAuthPosts opens a frontdoor URL minted from token, then the Lightning Out auth
+// page in the same browser, and reports whether the page would post lo.loaded.
+func (e *env) loAuthPosts(token string) bool {
+	e.t.Helper()
+	_, body := e.bridge(singleAccessPath, token, nil)
+	c := e.browser()
+	resp, err := c.Get(frontdoorURI(e.t, body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 302 {
+		e.t.Fatalf("frontdoor: wanted 302 with a session, got %d", resp.StatusCode)
+	}
+	q := url.Values{"parentElementId": {"x1"}, "loAppOrigin": {"http://localhost:8080"}, "appId": {DefaultLOAppID}}
+	resp, err = c.Get(e.srv.URL + "/lightning/lightning.out.auth.html?" + q.Encode())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return strings.Contains(readBody(e.t, resp), `"lo.loaded"`)
+}
+
+func TestLightningOutAppNeedsTheGuidesScopes(t *testing.T) {
+	cases := []struct {
+		name   string
+		scope  string
+		relax  bool
+		loaded bool
+	}{
+		{"a token with api, web and lightning loads", "api web lightning", false, true},
+		{"a token with full loads", "full", false, true},
+		{"a token without lightning never loads", "api web", false, false},
+		{"a token without api never loads", "web lightning", false, false},
+		{"with LightningOutScopes empty a web-only token loads", "web", true, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, func(cfg *Config) {
+				cfg.Apps[0].Scopes = append(cfg.Apps[0].Scopes, "full")
+				if c.relax {
+					cfg.Assumptions.LightningOutScopes = nil
+				}
+			})
+			token := e.tokens(c.scope)["access_token"].(string)
+			if got := e.loAuthPosts(token); got != c.loaded {
+				t.Errorf("wanted lo.loaded posted = %v, got %v", c.loaded, got)
+			}
+		})
+	}
+}

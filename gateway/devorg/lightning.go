@@ -14,8 +14,8 @@ var lightningPrefixes = lo.Prefixes
 func (o *Org) lightningHandler() http.Handler {
 	h := lo.Handler(lo.Options{
 		SessionFromRequest: func(r *http.Request) (lo.Session, bool) {
-			u := o.sessionUser(r)
-			if u == nil {
+			u, s := o.browserSession(r)
+			if u == nil || !o.lightningOutAllows(s) {
 				return lo.Session{}, false
 			}
 			return lo.Session{UserID: u.ID, OrgID: o.cfg.OrgID, Username: u.Username, Name: u.Name}, true
@@ -40,4 +40,21 @@ func (o *Org) lightningHandler() http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// lightningOutAllows reports whether the Lightning Out app accepts an org session. A
+// session bridged from an access token needs the token to carry every scope of
+// Assumptions.LightningOutScopes (Salesforce's setup guide for the ACC selects api, web
+// and lightning; what a real org answers without them is not documented, so a session
+// without them simply never loads, like any failed Lightning Out login). full covers all.
+func (o *Org) lightningOutAllows(s *browserSession) bool {
+	if !s.bridged || hasScope(s.scopes, "full") {
+		return true
+	}
+	for _, want := range o.cfg.Assumptions.LightningOutScopes {
+		if !hasScope(s.scopes, want) {
+			return false
+		}
+	}
+	return true
 }

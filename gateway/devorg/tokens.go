@@ -49,11 +49,16 @@ type refreshToken struct {
 type browserSession struct {
 	userID string
 	issued time.Time
+	// bridged marks a session opened from an access token (frontdoor otp or sid);
+	// scopes are then that token's scopes. A sign-in on the org's own pages has all.
+	bridged bool
+	scopes  []string
 }
 
 // oneTimePass is the otp of a frontdoor URL.
 type oneTimePass struct {
 	userID   string
+	scopes   []string // of the access token that minted it
 	cshc     string
 	startURL string
 	expires  time.Time
@@ -159,10 +164,12 @@ func (o *Org) revokeRefreshLocked(value string) {
 	}
 }
 
-func (o *Org) newBrowserSession(w http.ResponseWriter, userID string) {
+// newBrowserSession opens an org UI session. scopes are those of the access token it
+// was bridged from (nil for a sign-in on the org's own pages).
+func (o *Org) newBrowserSession(w http.ResponseWriter, userID string, bridged bool, scopes []string) {
 	sid := o.newSessionID()
 	o.mu.Lock()
-	o.sessions[sid] = &browserSession{userID: userID, issued: o.now()}
+	o.sessions[sid] = &browserSession{userID: userID, issued: o.now(), bridged: bridged, scopes: scopes}
 	o.mu.Unlock()
 	// Secure + SameSite=None so the session works inside a third-party iframe (item 29);
 	// browsers accept Secure cookies from http://127.0.0.1 and localhost.
@@ -175,25 +182,31 @@ func clearSessionCookie(w http.ResponseWriter) {
 
 // sessionUser returns the user of the request's org browser session, if live.
 func (o *Org) sessionUser(r *http.Request) *User {
+	u, _ := o.browserSession(r)
+	return u
+}
+
+// browserSession returns the live session of the request and its user.
+func (o *Org) browserSession(r *http.Request) (*User, *browserSession) {
 	c, err := r.Cookie(sidCookie)
 	if err != nil || c.Value == "" {
-		return nil
+		return nil, nil
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	s := o.sessions[c.Value]
 	if s == nil {
-		return nil
+		return nil, nil
 	}
 	if !o.now().Before(s.issued.Add(o.sessionTimeout)) {
 		delete(o.sessions, c.Value)
-		return nil
+		return nil, nil
 	}
 	u := o.usersByID[s.userID]
 	if u == nil || !u.Active {
-		return nil
+		return nil, nil
 	}
-	return u
+	return u, s
 }
 
 func (o *Org) endSession(r *http.Request) {

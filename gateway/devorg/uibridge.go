@@ -74,7 +74,7 @@ func (o *Org) singleAccess(w http.ResponseWriter, r *http.Request, lightningOut 
 	}
 	otp, cshc := o.newSessionID(), newOTP()
 	o.mu.Lock()
-	o.otps[otp] = &oneTimePass{userID: u.ID, cshc: cshc, startURL: startURL, expires: o.now().Add(o.cfg.OTPLifetime)}
+	o.otps[otp] = &oneTimePass{userID: u.ID, scopes: at.scopes, cshc: cshc, startURL: startURL, expires: o.now().Add(o.cfg.OTPLifetime)}
 	o.mu.Unlock()
 	// Real frontdoor URLs carry the otp (an org-id-prefixed secret whose '!' arrives as
 	// %21) and a second parameter, cshc, so no client may assume a single parameter.
@@ -133,6 +133,7 @@ func (o *Org) handleFrontdoor(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	target := q.Get("startURL")
 	var userID string
+	var scopes []string
 	switch {
 	case q.Get("otp") != "":
 		o.mu.Lock()
@@ -141,14 +142,14 @@ func (o *Org) handleFrontdoor(w http.ResponseWriter, r *http.Request) {
 		o.mu.Unlock()
 		// cshc travels with the otp; a URL whose cshc was cut or changed is refused.
 		if p != nil && o.now().Before(p.expires) && q.Get("cshc") == p.cshc {
-			userID = p.userID
+			userID, scopes = p.userID, p.scopes
 			if target == "" {
 				target = p.startURL
 			}
 		}
 	case q.Get("sid") != "":
 		if at := o.validAccess(q.Get("sid")); at != nil && hasScope(at.scopes, "web", "full") {
-			userID = at.userID
+			userID, scopes = at.userID, at.scopes
 		}
 		target = q.Get("retURL")
 	}
@@ -161,7 +162,7 @@ func (o *Org) handleFrontdoor(w http.ResponseWriter, r *http.Request) {
 		o.renderLogin(w, o.cfg.Assumptions.FrontdoorFailureStatus, "/", map[string]string{"startURL": relativeOr(target, "")}, "", "")
 		return
 	}
-	o.newBrowserSession(w, u.ID)
+	o.newBrowserSession(w, u.ID, true, scopes)
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, o.Origin()+relativeOr(target, "/"), http.StatusFound)
@@ -186,7 +187,7 @@ func (o *Org) handleHome(w http.ResponseWriter, r *http.Request) {
 			o.renderLogin(w, http.StatusOK, "/", map[string]string{"startURL": start}, username, o.reply(AuthzInvalidCredentialsUI).Description)
 			return
 		}
-		o.newBrowserSession(w, u.ID)
+		o.newBrowserSession(w, u.ID, false, nil)
 		http.Redirect(w, r, o.Origin()+start, http.StatusFound)
 		return
 	}
