@@ -40,6 +40,7 @@ bench-smoke:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSafeRedirect -fuzztime 60s ./gateway/trust/
 	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 60s ./gateway/proxy/
+	$(GO) test -run '^$$' -fuzz FuzzMatchTarget -fuzztime 60s ./gateway/proxy/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

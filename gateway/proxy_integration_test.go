@@ -552,6 +552,17 @@ var pathTricksA = []pathTrick{
 	{"/public%3f/../private/x", ""},
 	{"http://" + "HOSTA" + "/private/x", ""},
 	{"http://" + "HOSTA" + "/public/../private/x", ""},
+	// A first segment that a WHATWG parser (Node's new URL(req.url, base))
+	// or net/url's Parse reads as a host: the upstream would serve /private/x.
+	{"//x/private/x", ""},
+	{"///x/private/x", ""},
+	{"//user@x:8080/private/x", ""},
+	{"/%2F%2Fx/private/x", ""},
+	{"/public/..//x/private/x", ""},
+	{"http://" + "HOSTA" + "//x/private/x", ""},
+	// A decoded "?" ends the path for stacks that decode before splitting.
+	{"/private%3Fx", ""},
+	{"/private%3f/x", ""},
 	// The query is the upstream's business, not a path: /public/x is what it serves.
 	{"/public/x?/../../private/x", "/public/x"},
 	{"/public/x?a=/private/x#frag", "/public/x"},
@@ -568,6 +579,8 @@ func TestPathTricksNeverMakeAProtectedPathPublic(t *testing.T) {
 		{"/public%2f..%2fsecret", ""},
 		{"/public/..;/secret", ""},
 		{"//secret", ""},
+		{"//public/secret", ""},
+		{"//x/public/../secret", ""},
 		{"/PUBLIC/../secret", ""},
 		{"/public/x?/../../secret", "/public/x"},
 	}

@@ -7,9 +7,13 @@
 // through unbuffered, and, optionally, the launcher tag injected into upstream
 // HTML pages.
 //
-// Rules are judged on every plausible reading of the raw path an upstream might
-// make (decoded or not, dot segments resolved or not, ";" parameters and trailing
-// dots stripped or not, case folded or not): a path is public only when every
-// reading is public, so a trick that one upstream stack resolves differently from
-// another cannot turn a protected path into a public one.
+// Rules are judged on every plausible reading of the raw request target an
+// upstream might make (decoded or not, dot segments resolved or not, ";"
+// parameters and trailing dots stripped or not, case folded or not, a leading
+// "//x" read as a host the way WHATWG URL parsers and net/url's Parse do, a
+// decoded "?" read as the start of a query): a path is public only when every
+// reading is public, so a trick that one upstream stack resolves differently
+// from another cannot turn a protected path into a public one.
+// Rules.MatchTarget is that judgement for a whole request target, in origin or
+// absolute form; forward-auth mode uses it for the URI a front proxy reports.
 package proxy

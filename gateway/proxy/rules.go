@@ -92,21 +92,80 @@ func NewRules(rules []Rule, def Access) (*Rules, error) {
 func (r *Rules) Default() Access { return r.def }
 
 // MatchRequest judges a request by its raw request target (RequestURI), or by
-// its escaped URL path when the target is not in origin form. Never judge by a
-// decoded r.URL.Path: decoding before judging is what lets %3F and %23 tricks
-// through.
+// its escaped URL path when the request has none (a client-side request).
+// Never judge by a decoded r.URL.Path: decoding before judging is what lets
+// %3F and %23 tricks through.
 func (r *Rules) MatchRequest(req *http.Request) Access {
-	if u := req.RequestURI; u != "" && u[0] == '/' {
-		return r.Match(u)
+	if u := req.RequestURI; u != "" {
+		return r.MatchTarget(u)
 	}
 	return r.Match(req.URL.EscapedPath())
 }
 
-// Match returns the access of a raw (still percent-encoded) request path; a
+// MatchTarget judges a request target exactly as it came on a request line or
+// from a front proxy (nginx's $request_uri, Traefik's X-Forwarded-Uri): origin
+// form "/p?q" or absolute form "http://host/p?q", still percent-encoded. The
+// path of an absolute form is judged as the origin form the gateway forwards
+// upstream. Any other form ("*", "host:port", another scheme, an empty target)
+// is Protected. Like Match, it answers Public only when every reading of the
+// path that an upstream stack might make (a WHATWG URL parser, nginx's decoded
+// $uri, Go's net/url, servlet and Windows leniencies) is Public.
+//
+// Forward-auth mode calls this for the URI the front proxy reports; keep its
+// name and signature.
+func (r *Rules) MatchTarget(target string) Access {
+	if target == "" {
+		return Protected
+	}
+	if target[0] == '/' {
+		return r.Match(target)
+	}
+	p, ok := absolutePath(target)
+	if !ok {
+		return Protected
+	}
+	return r.Match(p)
+}
+
+// absolutePath returns the path and query of an absolute-form http(s) target
+// ("/" when the path is empty), the way net/url splits it: the authority runs
+// to the first "/", "?" or "#".
+func absolutePath(target string) (string, bool) {
+	i := strings.Index(target, "://")
+	if i <= 0 {
+		return "", false
+	}
+	if scheme := target[:i]; !strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") {
+		return "", false
+	}
+	rest := target[i+3:]
+	j := strings.IndexAny(rest, "/?#")
+	if j < 0 {
+		return "/", true
+	}
+	if rest[j] != '/' {
+		return "/" + rest[j:], true
+	}
+	return rest[j:], true
+}
+
+// Match returns the access of a raw (still percent-encoded) origin-form path; a
 // query is ignored. Pass r.RequestURI or r.URL.EscapedPath(), never the decoded
 // r.URL.Path. Paths that CleanPath refuses are Protected, and a path is Public
 // only when every plausible reading of it by an upstream is Public.
 func (r *Rules) Match(rawPath string) Access {
+	budget := maxAuthorityReadings
+	return r.match(rawPath, &budget)
+}
+
+// maxAuthorityReadings bounds how many readings of one request take a first
+// segment for an authority and judge the rest again (each is shorter than the
+// path it came from). A path that needs more is Protected: no browser sends
+// one, and the bound keeps a hostile path of slashes from costing more than a
+// few dozen judgements.
+const maxAuthorityReadings = 8
+
+func (r *Rules) match(rawPath string, budget *int) Access {
 	clean, ok := CleanPath(rawPath)
 	if !ok {
 		return Protected
@@ -120,13 +179,13 @@ func (r *Rules) Match(rawPath string) Access {
 	if !ambiguous(rawPath) {
 		return Public
 	}
-	return r.matchReadings(rawPath)
+	return r.matchReadings(rawPath, budget)
 }
 
 // matchReadings judges the readings other than the canonical one. It runs only
 // for paths a browser would not normally send (escapes, dot segments, ";",
 // doubled slashes, trailing dots), so its allocations stay off the hot path.
-func (r *Rules) matchReadings(raw string) Access {
+func (r *Rules) matchReadings(raw string, budget *int) Access {
 	decoded, ok := decodeOnce(raw)
 	if !ok {
 		return Protected
@@ -144,7 +203,79 @@ func (r *Rules) matchReadings(raw string) Access {
 			return Protected
 		}
 	}
+	// A path that starts with "//" is a scheme-relative URL to a WHATWG parser
+	// (new URL(req.url, base) in Node) and to net/url's Parse: "//x/account"
+	// names host x and path /account. Such a path may also appear only after
+	// decoding (/%2F%2Fx/…) or after dot segments are resolved without merging
+	// slashes (/a/..//x/…), as WHATWG does.
+	var seen [6]string
+	n := 0
+	for _, p := range [...]string{raw, decoded, resolveDots(raw), resolveDots(decoded), lenient(decoded), decodeSlashOnly(raw)} {
+		rest, ok := authorityReading(p)
+		if !ok {
+			continue
+		}
+		dup := false
+		for _, s := range seen[:n] {
+			dup = dup || s == rest
+		}
+		if dup {
+			continue
+		}
+		seen[n] = rest
+		n++
+		if *budget <= 0 {
+			return Protected
+		}
+		*budget--
+		if r.match(rest, budget) == Protected {
+			return Protected
+		}
+	}
 	return Public
+}
+
+// authorityReading reads p the WHATWG way when it starts with two slashes: all
+// leading slashes are skipped, the first segment is an authority, and the
+// rest ("/" when there is none) is the path.
+func authorityReading(p string) (string, bool) {
+	if !strings.HasPrefix(p, "//") {
+		return "", false
+	}
+	p = strings.TrimLeft(p, "/")
+	if i := strings.IndexByte(p, '/'); i >= 0 {
+		return p[i:], true
+	}
+	return "/", true
+}
+
+// resolveDots removes "." and ".." segments as RFC 3986 and WHATWG do, keeping
+// empty segments: "/a/..//x" becomes "//x", where path.Clean gives "/x".
+func resolveDots(p string) string {
+	if !strings.Contains(p, ".") {
+		return p
+	}
+	segs := strings.Split(p[1:], "/")
+	out := make([]string, 0, len(segs))
+	for i, s := range segs {
+		last := i == len(segs)-1
+		switch s {
+		case ".":
+			if last {
+				out = append(out, "")
+			}
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+			if last {
+				out = append(out, "")
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	return "/" + strings.Join(out, "/")
 }
 
 // judge runs the ordered rules on one reading, both case-sensitively and
@@ -218,7 +349,7 @@ func ambiguous(raw string) bool {
 
 // CleanPath is the one path cleaning of the gateway: it drops the query, refuses
 // fragments, backslashes, control bytes, bad escapes, double encoding (a decoded
-// "%") and invalid UTF-8, percent-decodes once and applies path.Clean. The
+// "%"), a decoded "?" or "#" and invalid UTF-8, percent-decodes once and applies path.Clean. The
 // result has no trailing slash except for "/". ok is false when the path must
 // not be judged at all; callers treat that as Protected.
 func CleanPath(rawPath string) (string, bool) {
@@ -275,9 +406,11 @@ func decodeOnce(s string) (string, bool) {
 }
 
 // pathByteOK refuses bytes that no browser sends in a path and that upstream
-// stacks disagree about: control bytes, DEL, "#" and "\".
+// stacks disagree about: control bytes, DEL, "#", "?" and "\". A raw path
+// has no "?" (the query is cut first), so this refuses a decoded %3F, which a
+// stack that decodes before splitting off the query would read as one.
 func pathByteOK(c byte) bool {
-	return c >= 0x20 && c != 0x7f && c != '#' && c != '\\'
+	return c >= 0x20 && c != 0x7f && c != '#' && c != '?' && c != '\\'
 }
 
 // lenient strips ";params" and trailing dots and spaces from every segment, as

@@ -78,6 +78,15 @@ func TestRulesMatch(t *testing.T) {
 		{"an exact rule does not cover a longer name", a, "/accounts", Public},
 		{"an encoded slash out of the public hole is protected", a, "/private/help%2F..%2F..%2Fprivate%2Fsecret", Protected},
 		{"dot segments that stay inside public space are public", a, "/a/b/../c", Public},
+		{"a first segment a WHATWG parser reads as a host is protected", a, "//x/account/secret", Protected},
+		{"three leading slashes before a host are protected", a, "///x/account", Protected},
+		{"a host segment alone reads as the protected root of another path", a, "//x/private", Protected},
+		{"encoded leading slashes before a host are protected", a, "/%2F%2Fx/account", Protected},
+		{"a host reading that appears once dot segments are resolved is protected", a, "/a/..//x/account", Protected},
+		{"a host reading nested in a host reading is protected", a, "//x//y/account", Protected},
+		{"a decoded ? ending the protected path is protected", a, "/account%3Fx", Protected},
+		{"a lower-case decoded ? is protected", a, "/private%3f/../x", Protected},
+		{"a doubled slash inside a public path stays public", a, "/docs//guide", Public},
 		{"a plain public page is public", b, "/public/index.html", Public},
 		{"the public prefix without a slash is public", b, "/public", Public},
 		{"a public page with a query is public", b, "/public/x?a=b&c=/secret", Public},
@@ -156,6 +165,39 @@ func TestMatchRequestJudgesTheRawTarget(t *testing.T) {
 	if got := r.MatchRequest(req); got != Protected {
 		t.Errorf("MatchRequest(%q) = %v, want Protected", req.RequestURI, got)
 	}
+}
+
+func TestMatchTargetReadsEveryRequestForm(t *testing.T) {
+	r := protectedSubtree(t)
+	cases := []struct {
+		name, target string
+		want         Access
+	}{
+		{"an absolute form whose path starts with a host segment is protected", "http://site//x/account/secret", Protected},
+		{"an absolute form with an upper-case scheme is read the same", "HTTPS://site//x/account", Protected},
+		{"an absolute form of a protected path is protected", "http://site/account", Protected},
+		{"an absolute form of a public path is public", "http://site/docs?a=b", Public},
+		{"an absolute form without a path is the root", "http://site", Public},
+		{"an absolute form with only a query is the root", "http://site?x=/account", Public},
+		{"another scheme fails closed", "ftp://site/docs", Protected},
+		{"the asterisk form fails closed", "*", Protected},
+		{"the authority form fails closed", "site:443", Protected},
+		{"an empty target fails closed", "", Protected},
+		{"an origin form with a decoded ? is protected", "/account%3Fx?y=1", Protected},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := r.MatchTarget(c.target); got != c.want {
+				t.Errorf("MatchTarget(%q) = %v, want %v", c.target, got, c.want)
+			}
+		})
+	}
+	t.Run("MatchRequest judges an absolute-form request line by its path", func(t *testing.T) {
+		req := httptest.NewRequest("GET", "http://site//x/account/secret", nil)
+		if got := r.MatchRequest(req); got != Protected {
+			t.Errorf("MatchRequest(%q) = %v, want Protected", req.RequestURI, got)
+		}
+	})
 }
 
 func TestParseAccess(t *testing.T) {
