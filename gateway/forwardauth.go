@@ -114,52 +114,89 @@ func (g *Gateway) forwardAuth(st *state) gin.HandlerFunc {
 	}
 }
 
-// forwardAuthSite picks the site of the original request. Traefik and Envoy
-// may address the gateway by its own name, so X-Forwarded-Host (from a trusted
-// proxy) names the site; when Host also names a site, the two must agree, so a
-// proxy that passes a visitor's own X-Forwarded-Host along cannot be made to
-// judge the request by another site's rules.
+// forwardAuthSite picks the site of the original request. Traefik, Envoy and
+// ingress-nginx may address the gateway by its own name and name the site in
+// X-Forwarded-Host or X-Original-URL (from a trusted proxy). Every header that
+// names a host must name the same site, and so must Host when it names one:
+// a proxy that passes a visitor's own X-Forwarded-Host along cannot make the
+// gateway judge by another site's rules.
 func forwardAuthSite(st *state, r *http.Request) (*site, bool) {
-	byHost := st.siteFor(r.Host)
-	xfh := firstValue(r.Header["X-Forwarded-Host"])
-	if xfh == "" {
-		return byHost, true
+	s := st.siteFor(r.Host)
+	claimed := s != nil
+	for _, h := range []string{firstValue(r.Header["X-Forwarded-Host"]), originalURLHost(r)} {
+		if h = strings.TrimSpace(h); h == "" {
+			continue
+		}
+		hs := st.siteFor(h)
+		if claimed && hs != s {
+			return nil, false
+		}
+		s, claimed = hs, true
 	}
-	byFwd := st.siteFor(strings.TrimSpace(xfh))
-	if byHost != nil && byFwd != byHost {
-		return nil, false
+	return s, true
+}
+
+// originalURLHost is the host of ingress-nginx's X-Original-URL
+// ($scheme://$http_host$request_uri), "" without one.
+func originalURLHost(r *http.Request) string {
+	_, rest, ok := strings.Cut(firstValue(r.Header["X-Original-Url"]), "://")
+	if !ok {
+		return ""
 	}
-	return byFwd, true
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
 }
 
 // originalRequest returns the raw request target and method of the request the
 // proxy asks about. Envoy's ext_authz puts the original path after the auth
-// path and keeps the method; the others send X-Original-URI (nginx) or
-// X-Forwarded-Uri (Caddy, Traefik) and X-Forwarded-Method. A proxy sets one of
-// the two URI headers and may pass a visitor's copy of the other along, so two
-// different values are refused rather than one believed.
+// path and keeps the method; nginx sends X-Original-URI, Caddy and Traefik
+// X-Forwarded-Uri and X-Forwarded-Method, ingress-nginx X-Original-URL (whose
+// target is taken raw, after the host) and X-Original-Method. A proxy sets its
+// own header and may pass a visitor's copy of another along, so two different
+// values are refused rather than one believed.
 func originalRequest(r *http.Request) (target, method, problem string) {
-	method = firstValue(r.Header["X-Forwarded-Method"])
-	if method == "" {
-		method = r.Method
-	}
 	if rest, ok := strings.CutPrefix(r.RequestURI, forwardAuthPath); ok && rest != "" && rest[0] == '/' {
 		return rest, r.Method, ""
 	}
-	orig := r.Header["X-Original-Uri"]
-	fwd := r.Header["X-Forwarded-Uri"]
-	switch {
-	case len(orig)+len(fwd) == 0:
-		return "", "", "the request has no X-Original-URI or X-Forwarded-Uri header: have the proxy send the original request URI (proxy_set_header X-Original-URI $request_uri in nginx)"
-	case len(orig) > 1 || len(fwd) > 1 || len(orig) == 1 && len(fwd) == 1 && orig[0] != fwd[0]:
-		return "", "", "the request has more than one original URI (X-Original-URI and X-Forwarded-Uri disagree or repeat): have the proxy set its header and drop the visitor's copy of the other"
-	case len(orig) == 1:
-		target = orig[0]
-	default:
-		target = fwd[0]
+	var targets []string
+	targets = append(targets, r.Header["X-Original-Uri"]...)
+	targets = append(targets, r.Header["X-Forwarded-Uri"]...)
+	for _, u := range r.Header["X-Original-Url"] {
+		t := ""
+		if _, rest, ok := strings.Cut(u, "://"); ok {
+			if i := strings.IndexAny(rest, "/?"); i >= 0 {
+				t = rest[i:]
+				if t[0] == '?' {
+					t = "/" + t
+				}
+			}
+		}
+		targets = append(targets, t)
 	}
-	if target == "" {
-		return "", "", "the original URI header is empty"
+	if len(targets) == 0 {
+		return "", "", "the request has no X-Original-URI, X-Forwarded-Uri or X-Original-URL header: have the proxy send the original request URI (proxy_set_header X-Original-URI $request_uri in nginx)"
+	}
+	for _, t := range targets[1:] {
+		if t != targets[0] {
+			return "", "", "the request has more than one original URI and they disagree (X-Original-URI, X-Forwarded-Uri, X-Original-URL): have the proxy set its header and drop the visitor's copy of the others"
+		}
+	}
+	if target = targets[0]; target == "" {
+		return "", "", "the original URI header is empty or not a URL"
+	}
+	methods := append(append([]string(nil), r.Header["X-Forwarded-Method"]...), r.Header["X-Original-Method"]...)
+	method = r.Method
+	if len(methods) > 0 {
+		method = methods[0]
+	}
+	for _, m := range methods {
+		if !strings.EqualFold(m, method) {
+			// Only the sign-in answer depends on the method; the safe
+			// reading is the one that never redirects.
+			method = http.MethodPost
+		}
 	}
 	return target, strings.ToUpper(method), ""
 }

@@ -164,6 +164,24 @@ func TestForwardAuthBelievesOnlyTrustedProxiesAndOneStory(t *testing.T) {
 			t.Fatalf("status %d, want 401 from site B's rules", resp.StatusCode)
 		}
 	})
+	t.Run("ingress-nginx sends the original URL whole and addresses the gateway by its service name", func(t *testing.T) {
+		resp, _ := p.raw(t, "GET", "/__lo/auth", "logateway.web.svc:8080", "X-Original-URL: http://"+p.hostB+"/private/x?y=1", "X-Original-Method: GET")
+		if resp.StatusCode != 401 || resp.Header.Get("X-Lo-Signin") != "/__lo/login?rd="+url.QueryEscape("/private/x?y=1") {
+			t.Fatalf("status %d X-Lo-Signin %q, want 401 to sign in back to /private/x?y=1", resp.StatusCode, resp.Header.Get("X-Lo-Signin"))
+		}
+		if resp, _ := p.raw(t, "GET", "/__lo/auth", "logateway.web.svc:8080", "X-Original-URL: http://"+p.hostB+"/public/..%2Fprivate/x"); resp.StatusCode != 401 {
+			t.Errorf("an encoded-slash trick in X-Original-URL: status %d, want 401", resp.StatusCode)
+		}
+		if resp, _ := p.raw(t, "GET", "/__lo/auth", "logateway.web.svc:8080", "X-Original-URL: http://"+p.hostB+"/public/x"); resp.StatusCode != 200 {
+			t.Errorf("a public page in X-Original-URL: status %d, want 200", resp.StatusCode)
+		}
+		if resp, _ := p.raw(t, "GET", "/__lo/auth", "logateway.web.svc:8080", "X-Original-URL: http://"+p.hostB+"/public/x", "X-Forwarded-Host: "+p.hostA); resp.StatusCode != 400 {
+			t.Errorf("a visitor's X-Forwarded-Host naming another site: status %d, want 400", resp.StatusCode)
+		}
+		if resp, _ := p.raw(t, "GET", "/__lo/auth", "logateway.web.svc:8080", "X-Original-URL: http://"+p.hostB+"/private/x", "X-Original-URI: /public/x"); resp.StatusCode != 400 {
+			t.Errorf("X-Original-URL and a different X-Original-URI: status %d, want 400", resp.StatusCode)
+		}
+	})
 	t.Run("Envoy appends the original path to the auth path", func(t *testing.T) {
 		if resp, _ := p.raw(t, "GET", "/__lo/auth/private/x?y=1", p.hostB); resp.StatusCode != 401 {
 			t.Errorf("/__lo/auth/private/x: status %d, want 401", resp.StatusCode)
