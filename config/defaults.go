@@ -178,12 +178,15 @@ func PathFromEnv(getenv func(string) string) string { return getenv("LOGATEWAY_C
 func (c *Config) ApplyOverrides(listen, admin, level string) {
 	if listen != "" {
 		c.Listen = listen
+		c.SetSource("listen", "flag --listen")
 	}
 	if admin != "" {
+		c.SetSource("admin_listen", "flag --admin-listen")
 		c.AdminListen = admin
 	}
 	if level != "" {
 		c.Log.Level = strings.ToLower(level)
+		c.SetSource("log.level", "flag --log-level")
 	}
 }
 

@@ -22,33 +22,52 @@ import (
 // errors (file missing, not YAML) are returned as they are. Relative file paths in the
 // config (keys_file, client_secret_file, key_file, …) are taken relative to the file's
 // directory, so a config and its secrets can move together.
+//
+// Every scalar key can also be set by an environment variable named after its path
+// (EnvName: sites[0].org.my_domain → LOGATEWAY_SITES_0_ORG_MY_DOMAIN), which wins over
+// the file; the command's flags win over both. Config.Sources records which did.
 func Load(path string, getenv func(string) string) (*Config, error) {
-	return load(path, getenv, false)
+	return load(path, getenv, Options{})
 }
 
 // LoadDev is Load in dev mode: http origins, inline secrets and generated session keys
 // are allowed. Only the command's explicit dev switch should call it.
 func LoadDev(path string, getenv func(string) string) (*Config, error) {
-	return load(path, getenv, true)
+	return load(path, getenv, Options{Dev: true})
 }
 
-func load(path string, getenv func(string) string, dev bool) (*Config, error) {
+// Options changes how LoadWith reads a config.
+type Options struct {
+	Dev bool // dev mode, as LoadDev
+	// NoSecrets validates everything but secrets and key files: no environment
+	// variable named by a *_env key and no file named by a *_file, key_file,
+	// cert_file or ca_file key is read, so a CI job can check a config offline.
+	// The result has no secrets filled in and must not be served.
+	NoSecrets bool
+}
+
+// LoadWith is Load with options.
+func LoadWith(path string, getenv func(string) string, o Options) (*Config, error) {
+	return load(path, getenv, o)
+}
+
+func load(path string, getenv func(string) string, o Options) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: read %s: %w (set --config or LOGATEWAY_CONFIG to the config file)", path, unwrapPathErr(err))
 	}
-	return parse(data, path, getenv, dev, time.Now())
+	return parse(data, path, getenv, o, time.Now())
 }
 
 // Parse is Load for YAML already in memory; file names it in messages, and relative file
 // paths are taken relative to its directory ("" or a bare name: the working directory).
 func Parse(data []byte, file string, getenv func(string) string, dev bool) (*Config, error) {
-	return parse(data, file, getenv, dev, time.Now())
+	return parse(data, file, getenv, Options{Dev: dev}, time.Now())
 }
 
 var typeErrLine = regexp.MustCompile(`^line (\d+): (.*)$`)
 
-func parse(data []byte, file string, getenv func(string) string, dev bool, now time.Time) (*Config, error) {
+func parse(data []byte, file string, getenv func(string) string, o Options, now time.Time) (*Config, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
@@ -77,13 +96,21 @@ func parse(data []byte, file string, getenv func(string) string, dev bool, now t
 			}
 		}
 	}
-	c.Dev = dev
+	c.Dev = o.Dev
+	for _, l := range c.leaves() {
+		if line, ok := lines[l.path]; ok {
+			c.SetSource(l.path, fmt.Sprintf("file line %d", line))
+		}
+	}
+	c.applyEnv(getenv, ps)
 	// Relative paths are resolved before secrets are read so reading finds the files.
 	if file != "" {
 		c.resolvePaths(filepath.Dir(file))
 	}
 	c.Normalize()
-	resolveSecrets(&c, getenv, now, ps)
+	if !o.NoSecrets {
+		resolveSecrets(&c, getenv, now, ps)
+	}
 	validate(&c, ps)
 	ps.list = dedupe(ps.list)
 	fillLines(ps.list, lines)

@@ -21,6 +21,10 @@ type Config struct {
 	// Dev is set by the loader (never from YAML) when the gateway runs in dev mode
 	// against the emulated org; it relaxes the https and Secure-cookie rules.
 	Dev bool `yaml:"-"`
+	// Sources says where each key's value came from ("file line 7",
+	// "env LOGATEWAY_LISTEN", "flag --listen"), by key path; keys absent from it
+	// hold their defaults. Filled by Load and ApplyOverrides; see Settings.
+	Sources map[string]string `yaml:"-"`
 }
 
 // LogConfig chooses the log format and level.

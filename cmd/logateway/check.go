@@ -7,20 +7,23 @@ import (
 	"io"
 	"net"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/logateway/logateway/config"
 	forwardauth "github.com/logateway/logateway/docs/forward-auth"
 )
 
-// check validates a config and prints the Salesforce Setup checklist. Exit 2 on a
-// bad config, with every problem listed.
+// check validates a config and prints the Salesforce Setup checklist and every
+// effective setting with its source. Exit 2 on a bad config, with every problem listed.
 func check(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("logateway check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "config file to check (default $LOGATEWAY_CONFIG)")
 	dev := fs.Bool("dev", false, "check as dev mode (http origins and inline secrets allowed)")
+	noSecrets := fs.Bool("no-secrets", false, "validate everything but secrets and key files: read no *_env variable and no *_file, key_file, cert_file or ca_file (for CI pipelines without the production secrets)")
+	quiet := fs.Bool("quiet", false, "print only the verdict and the checklist, not the effective settings")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: logateway check --config FILE\n\nValidates the config (every problem at once, with its key path and fix) and prints,\nfor each site, what to enter in Salesforce Setup, the site's mode (full proxy,\nforward-auth, gateway only) and, in forward-auth mode, the front proxy configuration. Exit status 2 when the config is bad.\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: logateway check --config FILE [--no-secrets]\n\nValidates the config (every problem at once, with its key path and fix), prints,\nfor each site, what to enter in Salesforce Setup, the site's mode (full proxy,\nforward-auth, gateway only) and, in forward-auth mode, the front proxy configuration,\nthen every effective setting and where it came from (flag > environment\nLOGATEWAY_<PATH> > file > default). Exit status 2 when the config is bad.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -36,15 +39,15 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	if p == "" {
 		return exitError{code: 2, msg: "logateway check: no config: pass --config FILE or set LOGATEWAY_CONFIG"}
 	}
-	load := config.Load
-	if *dev {
-		load = config.LoadDev
-	}
-	cfg, err := load(p, getenv)
+	cfg, err := config.LoadWith(p, getenv, config.Options{Dev: *dev, NoSecrets: *noSecrets})
 	if err != nil {
 		return exitError{code: 2, msg: err.Error()}
 	}
-	fmt.Fprintf(stdout, "%s: config OK (%d site(s)).\n\n", p, len(cfg.Sites))
+	verdict := "config OK"
+	if *noSecrets {
+		verdict = "config OK apart from secrets and key files, which were not read (--no-secrets)"
+	}
+	fmt.Fprintf(stdout, "%s: %s (%d site(s)).\n\n", p, verdict, len(cfg.Sites))
 	if ws := config.Warnings(cfg); len(ws) > 0 {
 		for _, w := range ws {
 			fmt.Fprintf(stdout, "warning: %s\n", w)
@@ -56,6 +59,14 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 		if err := printMode(stdout, cfg, i); err != nil {
 			return err
 		}
+	}
+	if !*quiet {
+		fmt.Fprint(stdout, "\nEffective settings (source: flag > env LOGATEWAY_<PATH> > file > default):\n")
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		for _, s := range cfg.Settings() {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Path, s.Value, s.Source)
+		}
+		_ = tw.Flush()
 	}
 	return nil
 }

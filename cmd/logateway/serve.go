@@ -89,6 +89,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		c.ApplyOverrides(f.listen, f.admin, f.level)
 		if f.format != "" {
 			c.Log.Format = f.format
+			c.SetSource("log.format", "flag --log-format")
 		}
 		return c, nil
 	}
