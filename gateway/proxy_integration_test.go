@@ -403,6 +403,66 @@ func TestSpoofedIdentityHeadersNeverReachTheUpstreamThroughTheGateway(t *testing
 	}
 }
 
+// reviewTrustHeaders are the headers the security review found passing through
+// the main proxy: path overrides, client-address and scheme hints, other auth
+// proxies' identity headers.
+var reviewTrustHeaders = []string{"X-Original-URL", "X-Rewrite-URL", "X-Real-IP", "X-Forwarded-Prefix", "X-Forwarded-Port",
+	"X-Forwarded-Ssl", "X-Forwarded-Scheme", "X-Forwarded-Server", "X-Forwarded-Groups", "X-Forwarded-Access-Token",
+	"X-Auth-Request-User", "X-Auth-Request-Email", "Remote-User"}
+
+// spellingsOf returns name as a client may spell it to an upstream that folds
+// case and reads "_" as "-".
+func spellingsOf(name string) []string {
+	u := strings.ReplaceAll(name, "-", "_")
+	return []string{name, strings.ToLower(name), strings.ToUpper(u), u}
+}
+
+func TestRenamedIdentityAndTrustHeadersNeverReachTheUpstream(t *testing.T) {
+	p := startPx(t, func(c *config.Config) {
+		c.Sites[0].IdentityHeaders.User = "X-Remote-User"
+		c.Sites[0].IdentityHeaders.Email = "-"
+	})
+	_, cookie := p.signIn(t, p.URL)
+	names := append([]string{"X-Forwarded-User", "X-Forwarded-Email", "X-Remote-User"}, reviewTrustHeaders...)
+	for _, signedIn := range []bool{false, true} {
+		who := "an anonymous visitor"
+		if signedIn {
+			who = "a signed-in visitor"
+		}
+		for _, name := range names {
+			t.Run(who+" cannot send "+name+" in any spelling", func(t *testing.T) {
+				path := fmt.Sprintf("/public/trust-%t-%s", signedIn, strings.ToLower(name))
+				var hdrs []string
+				for i, sp := range spellingsOf(name) {
+					hdrs = append(hdrs, fmt.Sprintf("%s: evil-%d", sp, i))
+				}
+				if signedIn {
+					hdrs = append(hdrs, "Cookie: lo_session="+cookie)
+				}
+				if resp, _ := p.raw(t, "GET", path, p.hostA, hdrs...); resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET %s = %d, want 200", path, resp.StatusCode)
+				}
+				got := p.a.lastFor(t, path).Header
+				for k, v := range got {
+					if strings.Contains(strings.Join(v, ","), "evil-") {
+						t.Errorf("upstream got %s: %q from the visitor, want it stripped", k, v)
+					}
+				}
+				user := pxValues(got, "x-remote-user")
+				switch {
+				case signedIn && (len(user) != 1 || user[0] != harness.AliceUser):
+					t.Errorf("upstream got X-Remote-User %q, want exactly [%q] from the session", user, harness.AliceUser)
+				case !signedIn && len(user) != 0:
+					t.Errorf("upstream got X-Remote-User %q for an anonymous visitor, want none", user)
+				}
+				if v := pxValues(got, "x-forwarded-email"); len(v) != 0 {
+					t.Errorf("upstream got X-Forwarded-Email %q with the email header disabled, want none", v)
+				}
+			})
+		}
+	}
+}
+
 func TestGatewayCookiesNeverReachTheUpstreamButTheSitesDo(t *testing.T) {
 	p := startPx(t, nil)
 	c, session := p.signIn(t, p.URL)

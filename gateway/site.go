@@ -227,7 +227,10 @@ func (g *Gateway) buildProxy(cfg *config.Config, sc config.Site, s *site) (*prox
 	if err != nil {
 		return nil, err
 	}
-	strip := []string{}
+	// The default names too: a site that renames or disables one still has an
+	// upstream that may read the default, and only the gateway may set it.
+	strip := []string{config.DefaultHeaderUser, config.DefaultHeaderEmail, config.DefaultHeaderPreferredUsername,
+		config.DefaultHeaderOrgID, config.DefaultHeaderUserID, config.DefaultHeaderName}
 	for _, h := range []string{s.identity.user, s.identity.email, s.identity.preferred, s.identity.orgID, s.identity.userID, s.identity.name} {
 		if h != "" && h != "-" {
 			strip = append(strip, h)

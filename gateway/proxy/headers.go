@@ -15,6 +15,22 @@ const maxHeaderName = 64
 // X_Forwarded_For as the real thing.
 var forwardingHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"}
 
+// TrustHeaders are request headers that upstream stacks believe because a
+// proxy in front is supposed to set them: path overrides (X-Original-URL and
+// X-Rewrite-URL on IIS and older PHP frameworks), client address and scheme
+// hints, and the identity headers of other auth proxies (oauth2-proxy,
+// Authelia, Apache's Remote-User). The gateway sets none of them, so a copy
+// can only come from the visitor; they are stripped from every request in
+// every spelling, as the API relay drops them too.
+var TrustHeaders = []string{
+	"X-Original-URL", "X-Original-URI", "X-Original-Method", "X-Rewrite-URL", "X-Forwarded-Uri", "X-Forwarded-Method",
+	"X-Real-IP", "X-Client-IP", "True-Client-IP", "X-Cluster-Client-IP", "X-Forwarded-Client-Cert",
+	"X-Forwarded-Prefix", "X-Forwarded-Port", "X-Forwarded-Ssl", "X-Forwarded-Scheme", "X-Forwarded-Server", "X-Url-Scheme", "Front-End-Https",
+	"X-Forwarded-Groups", "X-Forwarded-Access-Token", "X-Auth-Request-User", "X-Auth-Request-Email",
+	"X-Auth-Request-Preferred-Username", "X-Auth-Request-Groups", "X-Auth-Request-Access-Token",
+	"Remote-User", "Remote-Email", "Remote-Groups", "Remote-Name", "X-Remote-User", "X-Remote-Email", "X-Authenticated-User",
+}
+
 // headerStripper removes request headers by normalized name (lower case, "_"
 // read as "-"), so X_Forwarded_User, x-forwarded-user and X-FORWARDED-USER are
 // one name. It is built once; strip does not allocate.
@@ -32,7 +48,7 @@ func (s *headerStripper) addFirst(c byte) { s.firsts[c>>6] |= 1 << (c & 63) }
 func (s *headerStripper) mayStartWith(c byte) bool { return s.firsts[c>>6]&(1<<(c&63)) != 0 }
 
 func newHeaderStripper(names []string) *headerStripper {
-	s := &headerStripper{names: make(map[string]struct{}, len(names)+len(forwardingHeaders))}
+	s := &headerStripper{names: make(map[string]struct{}, len(names)+len(forwardingHeaders)+len(TrustHeaders))}
 	add := func(n string) {
 		n = strings.TrimSpace(n)
 		if n == "" || len(n) >= maxHeaderName {
@@ -54,6 +70,9 @@ func newHeaderStripper(names []string) *headerStripper {
 		}
 	}
 	for _, n := range forwardingHeaders {
+		add(n)
+	}
+	for _, n := range TrustHeaders {
 		add(n)
 	}
 	for _, n := range names {

@@ -35,7 +35,9 @@ type Options struct {
 	StripCookiePrefixes []string      // cookie name prefixes to remove (flow cookies)
 	// StripHeaders are identity header names stripped from every request in
 	// every spelling (case, "_" for "-"). It must list every name Identity may
-	// set; the forwarding headers are always stripped.
+	// set, and the default names even when renamed or disabled (an upstream
+	// may still read them); the forwarding headers and TrustHeaders are always
+	// stripped.
 	StripHeaders   []string
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-* headers are believed
 	Inject         *InjectOptions // nil = off
