@@ -8,3 +8,7 @@
 // path, line and fix, so an admin fixes a file in one pass instead of one error per start.
 // Checklist prints what the admin must enter in Salesforce Setup for each site.
 package config
+
+// The configuration reference, docs/configuration.md, is generated from the
+// comments beside the fields of schema.go: change them, then run go generate.
+//go:generate go run ../internal/configref/gen -config . -o ../docs/configuration.md

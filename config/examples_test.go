@@ -126,3 +126,24 @@ func TestDevConfigIsValid(t *testing.T) {
 		t.Errorf("dev ids must match Salesforce's shapes: agent %q app %q", DevAgentID, DevAppID)
 	}
 }
+
+// Every file in examples/, including ones added later, must load: dev.yaml in dev
+// mode, the others with their secrets and key files left out (--no-secrets). The
+// subtests above load the known ones with real secrets too.
+func TestEveryExampleFileLoads(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("examples", "*.y*ml"))
+	if err != nil || len(files) < 4 {
+		t.Fatalf("want the examples, found %v (%v)", files, err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			o := Options{NoSecrets: true}
+			if filepath.Base(f) == "dev.yaml" {
+				o = Options{Dev: true}
+			}
+			if _, err := LoadWith(f, envMap(nil), o); err != nil {
+				t.Errorf("want %s to load, got:\n%v", f, err)
+			}
+		})
+	}
+}
