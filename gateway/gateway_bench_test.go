@@ -71,9 +71,10 @@ func (d *discardWriter) WriteHeader(code int) {
 	}
 }
 
-// benchHandler sends a browser-like GET for path, with cookie when not empty,
-// through h from parallel goroutines, and checks every answer's status.
-func benchHandler(b *testing.B, h http.Handler, url, cookie string, want int) {
+// benchHandler sends a browser-like GET for path, with cookie when not empty
+// and the extra "Name: value" headers, through h from parallel goroutines, and
+// checks every answer's status.
+func benchHandler(b *testing.B, h http.Handler, url, cookie string, want int, extra ...string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -89,6 +90,10 @@ func benchHandler(b *testing.B, h http.Handler, url, cookie string, want int) {
 		r.Header.Set("Sec-Fetch-Mode", "navigate")
 		if cookie != "" {
 			r.Header.Set("Cookie", "_ga=GA1.1.123; "+cookie+"; theme=dark")
+		}
+		for _, kv := range extra {
+			k, v, _ := strings.Cut(kv, ": ")
+			r.Header.Set(k, v)
 		}
 		// The proxy strips and sets headers on its outgoing copy only, but the
 		// request id lands on the incoming one: start every request clean.

@@ -34,6 +34,9 @@ type Options struct {
 	Port    int    // loopback port to listen on (see ReservePort)
 	Gateway string // logateway's host:port
 	Backend string // the site backend's host:port
+	// AuthOff drops nginx's auth_request: the same proxy without the
+	// subrequest, the baseline of the benchmark's added latency.
+	AuthOff bool
 }
 
 // SiteHost is the site's host as the gateway's config must name it:
@@ -117,6 +120,9 @@ func Render(k Kind, o Options) ([]byte, error) {
 	case Nginx:
 		edit("listen 80;", fmt.Sprintf("listen 127.0.0.1:%d;", o.Port))
 		edit("server_name "+o.SiteHost()+";", "server_name localhost;")
+		if o.AuthOff {
+			edit("auth_request /__lo/auth;", "auth_request off;")
+		}
 	case Caddy:
 		edit("\n"+o.SiteHost()+" {", "\nhttp://"+o.SiteHost()+" {")
 	}
