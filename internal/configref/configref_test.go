@@ -2,7 +2,6 @@ package configref
 
 import (
 	"bytes"
-	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -11,36 +10,8 @@ import (
 	"github.com/logateway/logateway/config"
 )
 
-const (
-	schemaDir = "../../config"
-	reference = "../../docs/configuration.md"
-)
-
-func TestTheCommittedReferenceIsFresh(t *testing.T) {
-	want, err := Generate(schemaDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile(reference)
-	if err != nil {
-		t.Fatalf("%v: run go generate ./config", err)
-	}
-	if !bytes.Equal(got, want) {
-		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < len(gl) || i < len(wl); i++ {
-			var g, w string
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if g != w {
-				t.Fatalf("docs/configuration.md is stale (first difference at line %d): run go generate ./config\n committed: %s\n schema:    %s", i+1, g, w)
-			}
-		}
-	}
-}
+// The freshness test lives in the config package, beside the schema.
+const schemaDir = "../../config"
 
 // schemaKeys lists every key the loader accepts, as the reference writes them.
 func schemaKeys(t reflect.Type, path string, out *[]string) {
