@@ -7,9 +7,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// AdminHandler serves the admin listener: /metrics, POST /reload, /healthz and,
+// AdminHandler serves the admin listener: /metrics, POST /reload, /healthz,
+// GET /doctor when doctor is not nil (Setup drift, see internal/doctor) and,
 // when enabled, /debug/pprof/. Keep it on loopback or a private network.
-func (g *Gateway) AdminHandler(reload func() error, withPprof bool) http.Handler {
+func (g *Gateway) AdminHandler(reload func() error, withPprof bool, doctor http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.deps.Metrics.Registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
@@ -20,6 +21,9 @@ func (g *Gateway) AdminHandler(reload func() error, withPprof bool) http.Handler
 		}
 		_, _ = w.Write([]byte("reloaded\n"))
 	})
+	if doctor != nil {
+		mux.Handle("GET /doctor", doctor)
+	}
 	if withPprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

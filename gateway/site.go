@@ -170,6 +170,10 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 	return s, nil
 }
 
+// OrgClient is orgClient for callers outside the gateway that must reach the
+// org exactly as a site does (logateway doctor).
+func OrgClient(base *http.Client, o config.Org) (*http.Client, error) { return orgClient(base, o) }
+
 // orgClient is the client for a site's calls to the org and the IdP: the shared
 // one, or, with org.ca_file, a copy whose TLS trusts the system's roots plus
 // that bundle.

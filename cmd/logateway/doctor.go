@@ -80,7 +80,7 @@ func runDoctor(ctx context.Context, cfg *config.Config, site string) (*doctor.Re
 		return nil, err
 	}
 	defer closeGW()
-	return doctor.Run(ctx, cfg, doctor.Options{HTTP: orgHTTP, Gateway: gw, Site: site})
+	return doctor.Run(ctx, cfg, doctor.Options{HTTP: orgHTTP, OrgClient: gateway.OrgClient, Gateway: gw, Site: site})
 }
 
 func doctorGateway(cfg *config.Config, orgHTTP *http.Client) (http.Handler, func(), error) {
@@ -101,4 +101,13 @@ func doctorGateway(cfg *config.Config, orgHTTP *http.Client) (http.Handler, func
 		return nil, nil, fmt.Errorf("building the gateway from the config: %w", err)
 	}
 	return gw, func() { _ = store.Close() }, nil
+}
+
+// adminDoctor is the admin listener's GET /doctor: the checks of `logateway
+// doctor` for the config in force (reloads included), run at most every
+// doctor.DefaultMaxAge and cached in between.
+func adminDoctor(gw *gateway.Gateway) http.Handler {
+	return doctor.Handler(func(ctx context.Context) (*doctor.Report, error) {
+		return runDoctor(ctx, gw.Config(), "")
+	}, doctor.DefaultMaxAge)
 }

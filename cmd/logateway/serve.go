@@ -231,7 +231,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		if err != nil {
 			return fmt.Errorf("admin listener %s: %w (use --admin-listen, or off)", a, err)
 		}
-		adminSrv = &http.Server{Handler: gw.AdminHandler(reload, limits.Pprof), ReadHeaderTimeout: 10 * time.Second}
+		adminSrv = &http.Server{Handler: gw.AdminHandler(reload, limits.Pprof, adminDoctor(gw)), ReadHeaderTimeout: 10 * time.Second}
 		go func() { errc <- adminSrv.Serve(aln) }()
 		logger.Info("admin listener", "addr", aln.Addr().String(), "metrics", "http://"+aln.Addr().String()+"/metrics")
 	}

@@ -21,6 +21,9 @@ type Options struct {
 	// HTTP makes every request to the org. Doctor never lets it follow a
 	// redirect on its own (it reads them); nil uses a client with a 15s timeout.
 	HTTP *http.Client
+	// OrgClient derives a site's client from HTTP (org.ca_file); nil uses HTTP
+	// as it is.
+	OrgClient func(base *http.Client, org config.Org) (*http.Client, error)
 	// Gateway is a gateway built from the same config. Requests for the
 	// callback path, the embed page and a relative sdk_url go to it in
 	// process; nil skips those checks.
@@ -86,6 +89,8 @@ type siteDoctor struct {
 	results map[string]Result
 	order   []string
 
+	clientErr error // the site's org client could not be made (org.ca_file)
+
 	// What earlier checks learned.
 	orgReachable bool
 	disc         *discovery
@@ -95,9 +100,18 @@ type siteDoctor struct {
 
 func newSiteDoctor(cfg *config.Config, idx int, opts Options) *siteDoctor {
 	s := &cfg.Sites[idx]
-	noRed := *opts.HTTP
+	base := opts.HTTP
+	var clientErr error
+	if opts.OrgClient != nil {
+		if c, err := opts.OrgClient(base, s.Org); err != nil {
+			clientErr = err
+		} else {
+			base = c
+		}
+	}
+	noRed := *base
 	noRed.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	follow := *opts.HTTP
+	follow := *base
 	follow.CheckRedirect = func(_ *http.Request, via []*http.Request) error {
 		if len(via) >= 5 {
 			return errors.New("more than 5 redirects")
@@ -111,7 +125,7 @@ func newSiteDoctor(cfg *config.Config, idx int, opts Options) *siteDoctor {
 		}
 	}
 	return &siteDoctor{cfg: cfg, idx: idx, s: s, opts: opts, noRed: &noRed, follow: &follow,
-		secrets: secrets, results: map[string]Result{}}
+		secrets: secrets, results: map[string]Result{}, clientErr: clientErr}
 }
 
 func (d *siteDoctor) run(ctx context.Context) SiteReport {

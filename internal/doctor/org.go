@@ -21,6 +21,10 @@ type discovery struct {
 // name resolves and the org listens.
 func (d *siteDoctor) checkMyDomain(ctx context.Context) {
 	md := d.s.Org.MyDomain
+	if d.clientErr != nil {
+		d.fail(CheckMyDomain, d.clientErr.Error(), d.key("org.ca_file")+": a readable PEM bundle of the CA certificates that sign the org's TLS certificate")
+		return
+	}
 	a, err := d.do(ctx, d.noRed, http.MethodGet, md+"/", nil, nil)
 	if err != nil {
 		d.fail(CheckMyDomain, fmt.Sprintf("%s does not answer: %v", md, err),
