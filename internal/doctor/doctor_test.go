@@ -130,9 +130,9 @@ func TestDoctorAgainstTheDevorg(t *testing.T) {
 		},
 		{
 			name:      "a scope is not selected on the app",
-			gw:        func(c *config.Config) { c.Sites[0].ECA.Scopes = append(c.Sites[0].ECA.Scopes, "lightning") },
+			gw:        func(c *config.Config) { c.Sites[0].ECA.Scopes = append(c.Sites[0].ECA.Scopes, "visualforce") },
 			failCheck: doctor.CheckScopes,
-			fixWants:  []string{"External Client App Manager", "Selected OAuth Scopes", "Access Lightning applications (lightning)"},
+			fixWants:  []string{"External Client App Manager", "Selected OAuth Scopes", "Access Visualforce applications (visualforce)"},
 		},
 		{
 			name:      "the uploaded certificate is not the gateway key's",
