@@ -65,9 +65,15 @@ func (j journeyEnd) check(t *testing.T) {
 
 func (j journeyEnd) screenshot(t *testing.T) {
 	t.Helper()
+	shot(t, j.tab, j.name)
+}
+
+// shot saves what the tab shows now as <name>.png in the artifact directory.
+func shot(t *testing.T, tab context.Context, name string) {
+	t.Helper()
 	// Scroll the page to the top so the shot shows the header and the chat.
-	_, _ = chromedp.Run(j.tab, chromedp.Evaluate[bool](`window.scrollTo(0, 0), true`))
-	png, err := chromedp.Run(j.tab, chromedp.CaptureScreenshot())
+	_, _ = chromedp.Run(tab, chromedp.Evaluate[bool](`window.scrollTo(0, 0), true`))
+	png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Errorf("want a screenshot of the final state, got %v", err)
 		return
@@ -77,7 +83,7 @@ func (j journeyEnd) screenshot(t *testing.T) {
 		t.Errorf("want the artifact directory %s, got %v", dir, err)
 		return
 	}
-	path := filepath.Join(dir, j.name+".png")
+	path := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Errorf("want the screenshot written to %s, got %v", path, err)
 		return

@@ -75,12 +75,11 @@ func TestFirstVisitSignsInAtTheOrgAndTheChatAnswers(t *testing.T) {
 	journeyEnd{name: "first-visit-chat", tab: tab, env: env, b: b, mark: mark, frames: []context.Context{frame}, signedIn: true}.check(t)
 }
 
-func TestSignOutMakesTheProtectedPageAskForSignInAgain(t *testing.T) {
+func TestHeaderSignOutEndsTheOrgSessionToo(t *testing.T) {
 	b := needSuite(t)
-	// Sign-out ends the gateway session, revokes the grant, and (from the embed
-	// page) clears frontdoor-url so Lightning Out loads the org's logout page:
-	// the org's own browser session ends too, so the next sign-in asks for the
-	// password again with no prompt=login.
+	// One sign-out from the page header: the gateway session ends, the grant is
+	// revoked, and the org's end-session endpoint ends the org's own browser
+	// session, so "Sign in again" stops at the org's password form.
 	env := startSite(t)
 	mark := b.Console.Mark()
 	tab := b.Ctx
@@ -92,21 +91,66 @@ func TestSignOutMakesTheProtectedPageAskForSignInAgain(t *testing.T) {
 
 	step(t, b, tab, "the embed page", 10*time.Second, chromedp.Navigate(env.URL+"/__lo/embed"))
 	waitFor(t, b, tab, "the chat connected", statusIs("ready"), 20*time.Second)
-	step(t, b, tab, "a click on Sign out", 5*time.Second, chromedp.Click(chromedp.CSS(`.lo-user form button[type="submit"]`)))
-	waitFor(t, b, tab, "the embed page, signed out, after sign-out", `location.pathname === '/__lo/embed' && `+statusIs("signed-out"), 10*time.Second)
+	// A slow org makes the "Signing out…" state observable.
+	env.Org.SetLatency(700 * time.Millisecond)
+	step(t, b, tab, "a click on Sign out in the header", 5*time.Second, chromedp.Click(chromedp.CSS(`.lo-user form[data-lo-signout] button[type="submit"]`)))
+	waitFor(t, b, tab, "the header button to say it is signing out", `(function () {
+  var b = document.querySelector('.lo-user form[data-lo-signout] button');
+  var live = document.getElementById('lo-signout-status');
+  return location.pathname === '/__lo/embed' && !!b && b.textContent === 'Signing out\u2026' && !!live && live.textContent === 'Signing out\u2026';
+})()`, 3*time.Second)
+	waitFor(t, b, tab, "the signed-out page, confirmed by the org's end-session endpoint",
+		`location.pathname === '/__lo/signedout' && !!document.querySelector('[data-lo-signout-how="end_session"]') && !!document.getElementById('lo-signin-again')`, 15*time.Second)
+	env.Org.SetLatency(0)
 	if n := env.Org.Count("revoke"); n != 1 {
 		t.Errorf("want sign-out to revoke the grant at the org once, got %d revoke requests", n)
 	}
+	if n := env.Org.Count("endsession"); n != 1 {
+		t.Errorf("want sign-out to visit the org's end-session endpoint once, got %d", n)
+	}
+	shot(t, tab, "signed-out")
 
 	authorizeBefore := env.Org.Count("authorize")
-	step(t, b, tab, "the protected account page again", 15*time.Second, chromedp.Navigate(env.URL+"/account"))
-	waitFor(t, b, tab, "the protected page to send the visitor to sign in at the org",
-		`location.origin === `+jsString(env.OrgURL)+` && !!document.getElementById('username')`, 15*time.Second)
+	step(t, b, tab, "a click on Sign in again", 5*time.Second, chromedp.Click(chromedp.CSS("#lo-signin-again")))
+	waitFor(t, b, tab, "the org's password form (its session ended, so no silent sign-in)",
+		`location.origin === `+jsString(env.OrgURL)+` && !!document.getElementById('username') && !!document.getElementById('password')`, 15*time.Second)
 	if n := env.Org.Count("authorize") - authorizeBefore; n < 1 {
-		t.Errorf("want the protected page to start a new sign-in at the org, got %d authorize requests", n)
+		t.Errorf("want Sign in again to start a new sign-in at the org, got %d authorize requests", n)
 	}
 
-	journeyEnd{name: "sign-out-protected-page", tab: tab, env: env, b: b, mark: mark, signedIn: false}.check(t)
+	journeyEnd{name: "sign-out-header", tab: tab, env: env, b: b, mark: mark, signedIn: false}.check(t)
+}
+
+func TestSignOutFromTheConfirmPageWithoutAnOrgEndSessionEndpoint(t *testing.T) {
+	b := needSuite(t)
+	// An org without an end-session endpoint: the signed-out page loads the
+	// org's logout page in a hidden frame, and says so.
+	up := httptest.NewServer(upstreamSite())
+	t.Cleanup(up.Close)
+	env := harness.Start(t, harness.Options{Upstream: up.URL, DevBanners: true,
+		OrgConfig: func(c *devorg.Config) { c.NoEndSession = true }})
+	mark := b.Console.Mark()
+	tab := b.Ctx
+
+	step(t, b, tab, "sign-in", 15*time.Second, chromedp.Navigate(env.URL+"/__lo/login?rd=%2F__lo%2Flogout"))
+	signInAtOrg(t, b, tab, env)
+	waitFor(t, b, tab, "the sign-out confirm page", `location.pathname === '/__lo/logout' && !!document.querySelector('form[data-lo-signout]')`, 10*time.Second)
+	env.Org.ResetCounts()
+	step(t, b, tab, "a click on Sign out", 5*time.Second, chromedp.WaitReady(chromedp.CSS("body")), chromedp.Click(chromedp.CSS(`form[data-lo-signout] button[type="submit"]`)))
+	waitFor(t, b, tab, "the signed-out page naming the logout page it used",
+		`location.pathname === '/__lo/signedout' && !!document.querySelector('[data-lo-signout-how="logout_page"]') && !!document.getElementById('lo-org-logout')`, 15*time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for env.Org.Count("logout") < 1 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := env.Org.Count("logout"); n != 1 {
+		t.Errorf("want the signed-out page to load the org's logout page once, got %d", n)
+	}
+	step(t, b, tab, "a click on Sign in again", 5*time.Second, chromedp.Click(chromedp.CSS("#lo-signin-again")))
+	waitFor(t, b, tab, "the org's password form",
+		`location.origin === `+jsString(env.OrgURL)+` && !!document.getElementById('username')`, 15*time.Second)
+
+	journeyEnd{name: "sign-out-logout-page", tab: tab, env: env, b: b, mark: mark, signedIn: false}.check(t)
 }
 
 func TestAnExpiredOrgSessionRecoversWithoutSignIn(t *testing.T) {

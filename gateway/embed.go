@@ -72,7 +72,7 @@ func (s *site) embedCSP() trust.CSP {
 		Connect:        []string{"'self'"},
 		Frame:          s.frameOrigins(),
 		FrameAncestors: strings.Fields(s.policy.FrameAncestors()),
-		Form:           []string{"'self'"},
+		Form:           s.signoutFormAction(),
 		Base:           []string{"'none'"},
 		Object:         []string{"'none'"},
 	}

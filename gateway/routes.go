@@ -18,7 +18,8 @@ import (
 //	GET        /__lo/static/*    bootstrap.js, launcher.js, styles
 //	GET        /__lo/login       start sign-in (rd, popup, origin, prompt, login_hint)
 //	GET        /__lo/logout      confirm page
-//	POST       /__lo/logout      sign out (same-origin + CSRF token or header)
+//	POST       /__lo/logout      sign out (same-origin + CSRF token or header), then the org's end-session endpoint
+//	GET        /__lo/signedout   what sign-out ended; sign in again
 //	GET, POST  /__lo/frontdoor   {"frontdoorUrl","instanceUrl","orgId"}; OPTIONS for trusted CORS
 //	GET        /__lo/session     who is signed in; OPTIONS for trusted CORS
 //	GET        /__lo/boot        the bootstrap config for launcher.js; OPTIONS for trusted CORS
@@ -28,6 +29,7 @@ import (
 //	GET        <embed path>      the page that bootstraps the ACC (per site, default /__lo/embed)
 //	any        <api relay>       configured prefixes relayed to the org with a server-side token
 //	any        everything else   the site's upstream, by the site's access rules
+//	GET        /favicon.ico      the gateway's icon, for a site without an upstream
 func (g *Gateway) routes(st *state) *gin.Engine {
 	e := gin.New()
 	e.RedirectTrailingSlash = false
@@ -57,6 +59,7 @@ func (g *Gateway) routes(st *state) *gin.Engine {
 	s.GET("/login", g.login)
 	s.GET("/logout", g.logoutConfirm)
 	s.POST("/logout", g.logout)
+	s.GET("/signedout", g.signedOut)
 	s.GET("/frontdoor", g.frontdoor)
 	s.POST("/frontdoor", g.frontdoor)
 	s.OPTIONS("/frontdoor", g.frontdoor)
@@ -113,6 +116,13 @@ func (g *Gateway) dispatch(c *gin.Context) {
 		if p == "/" && g.deps.DevOrgURL != "" {
 			ri.route = "dev_index"
 			g.devIndex(c, s)
+			return
+		}
+		if p == "/favicon.ico" {
+			// No site behind the gateway to own the icon: browsers ask for it anyway.
+			ri.route = "favicon"
+			c.Request.URL.Path = static.Prefix + "favicon.svg"
+			static.Handler().ServeHTTP(c.Writer, c.Request)
 			return
 		}
 		ri.route = "not_found"

@@ -102,8 +102,16 @@ func TestSignOutCSRFProbes(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("logout answered %d, want 303", resp.StatusCode)
 		}
-		if loc := resp.Header.Get("Location"); loc != "/" {
-			t.Errorf("logout redirected to %q with rd=//evil.example, want /", loc)
+		// The org's end-session endpoint sends the browser to the signed-out page,
+		// whose way back must be the validated rd: "/".
+		final, err := c.Get(resp.Header.Get("Location"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(final.Body)
+		final.Body.Close()
+		if final.Request.URL.Path != "/__lo/signedout" || !strings.Contains(string(page), `<a class="lo-btn lo-btn--ghost" href="/">Back to the site</a>`) {
+			t.Errorf("want sign-out with rd=//evil.example to end on /__lo/signedout with a way back to /, got %s with %q", final.Request.URL.Path, page)
 		}
 		if si := getSession(t, c, env.URL); si.SignedIn {
 			t.Error("still signed in after a valid sign-out")

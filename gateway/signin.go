@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
@@ -282,52 +281,16 @@ func (g *Gateway) logoutConfirm(c *gin.Context) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	noFrame(h, s, nonce)
+	csp := pageCSP(s)
+	csp.FrameAncestors = []string{"'none'"}
+	csp.Form = s.signoutFormAction()
+	h.Set("Content-Security-Policy", csp.Header(nonce))
 	data := templates.LogoutData{Page: g.page(c, s, nonce, "Sign out"), Target: s.policy.SafeRedirect(c.Query("rd"))}
 	if sess != nil {
 		data.CSRFToken = sess.Record.CSRF
 		data.DisplayName = displayName(sess.Record)
 	}
 	g.render(c, http.StatusOK, "logout", data)
-}
-
-// logout revokes the org grant, deletes the session and clears the cookie.
-func (g *Gateway) logout(c *gin.Context) {
-	s := info(c).site
-	if !s.policy.SameOrigin(c.Request) && !nullOriginSameSite(c.Request) {
-		g.fail(c, s, http.StatusForbidden, failure{Reason: "csrf", Heading: "Sign-out refused", Message: "Sign-out must come from this site's own pages."})
-		return
-	}
-	target := s.policy.SafeRedirect(firstNonEmpty(c.PostForm("rd"), c.Query("rd")))
-	sess, ok := g.loadSession(c, s)
-	if !ok {
-		return
-	}
-	if sess != nil {
-		tok := c.PostForm("csrf")
-		// Constant time: how far a guess matched must not show in the answer's timing.
-		if c.GetHeader("X-LO-CSRF") == "" && (tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(sess.Record.CSRF)) != 1) {
-			g.fail(c, s, http.StatusForbidden, failure{Reason: "csrf", Heading: "Sign-out refused", Message: "The sign-out form expired. Open the sign-out page again.", Retry: "/__lo/logout"})
-			return
-		}
-		ctx := c.Request.Context()
-		if err := s.signin.Revoke(ctx, sess.Record); err != nil {
-			// Still sign out here; the log says the org grant may outlive it.
-			g.deps.Logger.Warn("revoke at the org failed; the local session is deleted anyway", "rid", info(c).rid, "site", s.name, "err", err.Error())
-		}
-		if err := s.sessions.Destroy(ctx, c.Writer, sess); err != nil {
-			g.storeFailure(c, s, err)
-			return
-		}
-		g.deps.Metrics.Event("signout")
-	} else {
-		s.sessions.ClearCookie(c.Writer)
-	}
-	c.Header("Cache-Control", "no-store")
-	if wantsJSON(c.Request) {
-		writeJSON(c, http.StatusOK, map[string]any{"signedIn": false, "redirect": target})
-		return
-	}
-	c.Redirect(http.StatusSeeOther, target)
 }
 
 // nullOriginSameSite accepts the sign-out form of our own pages: they carry

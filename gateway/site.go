@@ -48,6 +48,10 @@ type site struct {
 	secure     bool
 	orgHTTP    *http.Client // calls to the org and the IdP (org.ca_file's roots when set)
 	identity   identityHeaders
+
+	// signoutNotes and orgSignout serve the one sign-out (signout.go).
+	signoutNotes *signoutNotes
+	orgSignout   *orgSignout
 }
 
 type identityHeaders struct {
@@ -93,6 +97,9 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 	if s.handoffs, err = auth.NewHandoffs(d.Store, cfg.Session.Keys); err != nil {
 		return nil, err
 	}
+	if s.signoutNotes, err = newSignoutNotes(cfg.Session.Keys, s.secure); err != nil {
+		return nil, err
+	}
 	s.callback = sc.ECA.CallbackPath
 	if sc.Embed.Path != "off" {
 		s.embedPath = sc.Embed.Path
@@ -104,6 +111,7 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 		return nil, fmt.Errorf("site %s: %w", sc.URL, err)
 	}
 	s.org = &salesforce.Client{HTTP: s.orgHTTP, BaseURL: loginURL, ClientID: sc.ECA.ClientID, ClientSecret: sc.ECA.Secret}
+	s.orgSignout = &orgSignout{myDomain: s.orgOrigin, client: s.orgHTTP}
 
 	switch sc.Signin.Flow {
 	case "", "web-server":

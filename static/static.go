@@ -1,7 +1,7 @@
 // Package static holds the gateway's browser files — the bootstrap script that signs the
 // embed page into the org and mounts the ACC, the launcher tag for any page, the sign-in
-// popup script and the stylesheet — embedded into the binary and served under
-// /__lo/static/.
+// popup script, the sign-out form script, the stylesheet and the favicon — embedded into
+// the binary and served under /__lo/static/.
 //
 // Caching: every response carries a strong ETag (a hash of the file) and
 // "Cache-Control: no-cache", so browsers revalidate and get a cheap 304 while a new
@@ -22,7 +22,7 @@ import (
 
 // FS holds the served files. Tests (*.test.js) and Go sources are not in it.
 //
-//go:embed logateway.css bootstrap.js launcher.js callback-popup.js scrub-url.js
+//go:embed logateway.css bootstrap.js launcher.js callback-popup.js scrub-url.js signout.js favicon.svg
 var FS embed.FS
 
 // Prefix is where the gateway mounts Handler.
@@ -61,6 +61,8 @@ func contentType(name string) string {
 		return "text/css; charset=utf-8"
 	case ".js":
 		return "text/javascript; charset=utf-8"
+	case ".svg":
+		return "image/svg+xml"
 	default:
 		return "application/octet-stream"
 	}

@@ -1,6 +1,6 @@
 // Package templates renders the gateway's visitor-facing pages — the embed page that
 // bootstraps the ACC, the OAuth callback page (popup and no-JS fallback), the error
-// page, the sign-out confirmation and the dev-mode landing page — from html/template
+// page, the sign-out confirmation, the signed-out page and the dev-mode landing page — from html/template
 // files embedded in the binary and parsed once, at New.
 //
 // Every page works under a strict CSP (script-src 'nonce-…' <org>; style-src 'self'
@@ -85,6 +85,19 @@ type LogoutData struct {
 	CSRFToken   string
 	Target      string // rd: where to go after sign-out (validated by the caller)
 	DisplayName string
+}
+
+// SignedOutData is the page every sign-out ends on ("signedout"). Done and Warnings
+// say exactly what was and was not ended; OrgLogoutURL, when set, is loaded in a
+// hidden frame to end the Salesforce session in this browser.
+type SignedOutData struct {
+	Page
+	Done         []string
+	Warnings     []string
+	How          string // how the org session was ended, for tests: end_session, logout_page, ...
+	LoginURL     string
+	BackURL      string
+	OrgLogoutURL string
 }
 
 // DevUser is a test user of the emulated org. It is an alias of the anonymous struct so
@@ -177,11 +190,12 @@ func pageOf(v any) Page {
 func needsNonce(v any) string { return pageOf(v).Nonce }
 
 var pages = map[string]page{
-	"embed":    {file: "embed.html", fits: fits[EmbedData], wantType: "templates.EmbedData", nonceFrom: needsNonce},
-	"callback": {file: "callback.html", fits: fits[CallbackData], wantType: "templates.CallbackData", nonceFrom: needsNonce},
-	"error":    {file: "error.html", fits: fits[ErrorData], wantType: "templates.ErrorData"},
-	"logout":   {file: "logout.html", fits: fits[LogoutData], wantType: "templates.LogoutData"},
-	"devindex": {file: "devindex.html", fits: fits[DevIndexData], wantType: "templates.DevIndexData"},
+	"embed":     {file: "embed.html", fits: fits[EmbedData], wantType: "templates.EmbedData", nonceFrom: needsNonce},
+	"callback":  {file: "callback.html", fits: fits[CallbackData], wantType: "templates.CallbackData", nonceFrom: needsNonce},
+	"error":     {file: "error.html", fits: fits[ErrorData], wantType: "templates.ErrorData"},
+	"logout":    {file: "logout.html", fits: fits[LogoutData], wantType: "templates.LogoutData"},
+	"signedout": {file: "signedout.html", fits: fits[SignedOutData], wantType: "templates.SignedOutData"},
+	"devindex":  {file: "devindex.html", fits: fits[DevIndexData], wantType: "templates.DevIndexData"},
 }
 
 // Renderer executes the parsed pages. It is safe for concurrent use.
@@ -246,7 +260,7 @@ func New() (*Renderer, error) {
 
 // Names lists the pages Render knows.
 func Names() []string {
-	return []string{"embed", "callback", "error", "logout", "devindex"}
+	return []string{"embed", "callback", "error", "logout", "signedout", "devindex"}
 }
 
 // Render writes page name with data and the given status. The page is rendered into

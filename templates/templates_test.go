@@ -53,6 +53,7 @@ func samples() map[string]any {
 		"error in dev mode":      ErrorData{Page: testPage(true), Status: 503, Heading: "Sign-in is unavailable", Message: "We could not reach the session store. " + hostile, Hint: "Check session.redis.addr " + hostile, RetryURL: "/chat", RetryLabel: "Reload"},
 		"error in production":    ErrorData{Page: testPage(false), Status: 400, Heading: "Bad sign-in link", Message: "The link expired.", Hint: "state cookie missing"},
 		"logout":                 LogoutData{Page: testPage(false), CSRFToken: "csrf-9", Target: "/after", DisplayName: "Grace " + hostile},
+		"signedout":              SignedOutData{Page: testPage(false), Done: []string{"Your session on this site has ended. " + hostile}, Warnings: []string{"Salesforce did not answer. " + hostile}, How: "logout_page", LoginURL: "/__lo/login?rd=%2Fchat", BackURL: "/chat", OrgLogoutURL: "https://acme.my.salesforce.com/secur/logout.jsp"},
 		"devindex":               DevIndexData{Page: testPage(true), SignedIn: true, DisplayName: "Ada", EmbedPath: "/__lo/embed", LoginURL: "/__lo/login?rd=%2F", OrgURL: "http://127.0.0.1:8443", Users: []struct{ Username, Password string }{{"ada@acme.test", "pw-" + hostile}}},
 	}
 }
@@ -123,6 +124,11 @@ func TestHostileTextStaysInert(t *testing.T) {
 			switch d := data.(type) {
 			case EmbedData, *EmbedData:
 				want = 2 // boot JSON + bootstrap.js
+				if e, ok := d.(EmbedData); ok && e.SignedIn {
+					want = 3 // + signout.js for the sign-out form
+				}
+			case LogoutData, *LogoutData:
+				want = 1 // signout.js
 			case CallbackData:
 				if d.Popup {
 					want = 2 // callback JSON + callback-popup.js
@@ -285,7 +291,9 @@ func TestLogoutPage(t *testing.T) {
 	r := mustNew(t)
 	body, _ := render(t, r, "logout", samples()["logout"])
 	for _, want := range []string{
-		`<form method="post" action="/__lo/logout">`,
+		`<form method="post" action="/__lo/logout" data-lo-signout>`,
+		`<p id="lo-signout-status" class="lo-visually-hidden" role="status" aria-live="polite"></p>`,
+		`src="/__lo/static/signout.js?v=`,
 		`<input type="hidden" name="csrf" value="csrf-9">`,
 		`<input type="hidden" name="rd" value="/after">`,
 		`<button class="lo-btn" type="submit">Sign out</button>`,
@@ -293,6 +301,28 @@ func TestLogoutPage(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("want %q on the logout page, not found", want)
 		}
+	}
+}
+
+func TestSignedOutPage(t *testing.T) {
+	r := mustNew(t)
+	body, _ := render(t, r, "signedout", samples()["signedout"])
+	for _, want := range []string{
+		`<h1 id="lo-title">You're signed out</h1>`,
+		`data-lo-signout-how="logout_page"`,
+		`<a id="lo-signin-again" class="lo-btn" href="/__lo/login?rd=%2Fchat">Sign in again</a>`,
+		`<a class="lo-btn lo-btn--ghost" href="/chat">Back to the site</a>`,
+		`<p class="lo-notice" role="note">Salesforce did not answer.`,
+		`<iframe id="lo-org-logout" src="https://acme.my.salesforce.com/secur/logout.jsp" title="Salesforce sign-out (runs in the background)" hidden></iframe>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("want %q on the signed-out page, not found in:\n%s", want, body)
+		}
+	}
+	d := samples()["signedout"].(SignedOutData)
+	d.OrgLogoutURL = ""
+	if body, _ := render(t, r, "signedout", d); strings.Contains(body, "<iframe") {
+		t.Error("want no frame when there is no org logout page to load, got one")
 	}
 }
 

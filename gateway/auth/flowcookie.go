@@ -45,19 +45,28 @@ func NewFlowCookies(keys [][]byte, secure bool) (*FlowCookies, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("auth: no session keys to protect flow cookies")
 	}
-	f := &FlowCookies{prefix: "lo-flow-", secure: secure}
+	f := &FlowCookies{prefix: "lo-flow-", secure: secure, codecs: DerivedCodecs(keys, "flow-cookie", FlowLifetime)}
 	if secure {
 		f.prefix = "__Host-lo-flow-"
 	}
-	for _, k := range keys {
-		h := sha256.Sum256(append([]byte("logateway flow-cookie hash\x00"), k...))
-		b := sha256.Sum256(append([]byte("logateway flow-cookie block\x00"), k...))
-		c := securecookie.New(h[:], b[:])
-		c.MaxAge(int(FlowLifetime / time.Second))
-		c.SetSerializer(securecookie.JSONEncoder{})
-		f.codecs = append(f.codecs, c)
-	}
 	return f, nil
+}
+
+// DerivedCodecs makes one securecookie codec (JSON, signed and encrypted) per
+// session key, with hash and block keys derived from it for one purpose, so
+// cookies of different purposes never decode as each other. The first codec
+// writes; all of them read (key rotation).
+func DerivedCodecs(keys [][]byte, purpose string, maxAge time.Duration) []securecookie.Codec {
+	out := make([]securecookie.Codec, 0, len(keys))
+	for _, k := range keys {
+		h := sha256.Sum256(append([]byte("logateway "+purpose+" hash\x00"), k...))
+		b := sha256.Sum256(append([]byte("logateway "+purpose+" block\x00"), k...))
+		c := securecookie.New(h[:], b[:])
+		c.MaxAge(int(maxAge / time.Second))
+		c.SetSerializer(securecookie.JSONEncoder{})
+		out = append(out, c)
+	}
+	return out
 }
 
 // Prefix is the name prefix of every flow cookie (the proxy strips them upstream).

@@ -56,6 +56,11 @@ type Config struct {
 	// CORSAllowedOrigins is the org's CORS allowlist (exact origins).
 	CORSAllowedOrigins []string
 
+	// NoEndSession drops end_session_endpoint from discovery and answers its path
+	// 404, like an identity provider without OpenID Connect RP-initiated logout, so a
+	// client's fallback (the logout page) can be exercised.
+	NoEndSession bool
+
 	// Knobs exposes the test knobs and counters over HTTP under /__devorg/.
 	Knobs bool
 	// DevBanner marks every HTML page as an emulator and lists the test users on the
@@ -89,6 +94,9 @@ type App struct {
 	CallbackURLs []string
 	// Scopes are the selected OAuth scopes (refresh_token also grants offline_access).
 	Scopes []string
+	// PostLogoutRedirectURIs are where the end-session endpoint may send the browser
+	// back after logout (exact match). See Assumptions.EndSessionCallbackOrigins.
+	PostLogoutRedirectURIs []string
 
 	// Flow enablement.
 	AuthorizationCode bool
@@ -180,6 +188,11 @@ type Assumptions struct {
 	// when a frontdoor URL fails, so a reused or expired URL never leaves a working
 	// session behind (the reference does not say what Salesforce does).
 	FrontdoorFailureEndsSession bool
+	// EndSessionCallbackOrigins also accepts, as post_logout_redirect_uri, any URL on
+	// the origin of one of the app's callback URLs (Salesforce's exact rule for the
+	// end-session endpoint is not documented in the reference). When false, only the
+	// app's PostLogoutRedirectURIs are accepted.
+	EndSessionCallbackOrigins bool
 	// ReplyOverrides replaces entries of the error table (Replies) by key, for the
 	// statuses, words and descriptions the reference could not confirm.
 	ReplyOverrides map[Failure]Reply
@@ -205,6 +218,7 @@ func DefaultAssumptions() Assumptions {
 		LightningOutScopes:          []string{"api", "lightning"},
 		FrontdoorFailureStatus:      200,
 		FrontdoorFailureEndsSession: true,
+		EndSessionCallbackOrigins:   true,
 	}
 }
 

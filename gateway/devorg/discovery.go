@@ -6,7 +6,7 @@ import "net/http"
 // origin and every endpoint lives under it.
 func (o *Org) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	base := o.Origin()
-	writeJSON(w, http.StatusOK, map[string]any{
+	doc := map[string]any{
 		"issuer":                                base,
 		"authorization_endpoint":                base + authorizePath,
 		"token_endpoint":                        base + tokenPath,
@@ -15,7 +15,7 @@ func (o *Org) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		"jwks_uri":                              base + keysPath,
 		"registration_endpoint":                 base + "/services/oauth2/register",
 		"introspection_endpoint":                base + introspectPath,
-		"end_session_endpoint":                  base + "/services/auth/idp/oidc/logout",
+		"end_session_endpoint":                  base + endSessionPath,
 		"frontchannel_logout_supported":         true,
 		"frontchannel_logout_session_supported": false,
 		"scopes_supported": []string{"id", "api", "web", "full", "openid", "refresh_token", "offline_access",
@@ -31,5 +31,9 @@ func (o *Org) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 			"is_app_installed", "language", "locale", "name", "nickname", "organization_id", "phone_number",
 			"phone_number_verified", "photos", "picture", "preferred_username", "profile", "sub", "updated_at",
 			"urls", "user_id", "user_type", "zoneinfo"},
-	})
+	}
+	if o.cfg.NoEndSession {
+		delete(doc, "end_session_endpoint")
+	}
+	writeJSON(w, http.StatusOK, doc)
 }

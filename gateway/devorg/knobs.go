@@ -67,8 +67,8 @@ func (o *Org) SetDown(down bool) {
 // Count is how many requests reached an endpoint since the last ResetCounts. Names:
 // discovery, keys, authorize, token, token:authorization_code, token:refresh_token,
 // token:jwt_bearer, token:client_credentials, token:unsupported, revoke, introspect,
-// userinfo, identity, singleaccess, lightningoutsingleaccess, frontdoor, logout, home,
-// lightning, remoteaccesserror. Failed and injected-failure requests count too.
+// userinfo, identity, singleaccess, lightningoutsingleaccess, frontdoor, logout, endsession,
+// favicon, home, lightning, remoteaccesserror. Failed and injected-failure requests count too.
 func (o *Org) Count(name string) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -23,6 +23,8 @@ const (
 	loSingleAccessPath    = "/services/oauth2/lightningoutsingleaccess"
 	frontdoorPath         = "/secur/frontdoor.jsp"
 	logoutPath            = "/secur/logout.jsp"
+	endSessionPath        = "/services/auth/idp/oidc/logout"
+	faviconPath           = "/favicon.ico"
 	remoteAccessErrorPath = "/setup/secur/RemoteAccessErrorPage.apexp"
 	knobsPrefix           = "/__devorg/"
 )
@@ -181,6 +183,7 @@ func (o *Org) addApp(a App) error {
 	cp := a
 	cp.CallbackURLs = append([]string(nil), a.CallbackURLs...)
 	cp.Scopes = append([]string(nil), a.Scopes...)
+	cp.PostLogoutRedirectURIs = append([]string(nil), a.PostLogoutRedirectURIs...)
 	if cp.PermittedUsers == "" {
 		cp.PermittedUsers = AllSelfAuthorize
 	}

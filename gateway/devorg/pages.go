@@ -13,6 +13,7 @@ var pages = template.Must(template.New("layout").Parse(`
 {{define "head"}}<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{.Title}} | Salesforce</title>
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <style>
 body{margin:0;font-family:"Salesforce Sans",-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;background:#f3f2f2;color:#16325c}
 .banner{background:#ffb75d;color:#080707;padding:6px 12px;font-size:13px;text-align:center}

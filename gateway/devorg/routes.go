@@ -37,6 +37,10 @@ func (o *Org) routes() *http.ServeMux {
 	handle(loSingleAccessPath, "lightningoutsingleaccess", corsNever, o.handleLOSingleAccess)
 	handle(frontdoorPath, "frontdoor", corsNever, o.handleFrontdoor)
 	handle(logoutPath, "logout", corsNever, o.handleLogout)
+	if !o.cfg.NoEndSession {
+		handle(endSessionPath, "endsession", corsNever, o.handleEndSession)
+	}
+	handle(faviconPath, "favicon", corsAlways, o.handleFavicon)
 	handle(remoteAccessErrorPath, "remoteaccesserror", corsNever, o.handleRemoteAccessError)
 	handle("/{$}", "home", corsNever, o.handleHome)
 	if lightning := o.lightningHandler(); lightning != nil {
