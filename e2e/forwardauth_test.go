@@ -83,7 +83,7 @@ func TestThroughTheSitesOwnNginxAVisitorSignsInChatsAndSignsOut(t *testing.T) {
 	step(t, b, tab, "the embed page through nginx", 10*time.Second, chromedp.Navigate(env.URL+"/__lo/embed"))
 	waitFor(t, b, tab, "the chat connected", statusIs("ready"), 20*time.Second)
 	step(t, b, tab, "a click on Sign out", 5*time.Second, chromedp.Click(chromedp.CSS(`.lo-user form button[type="submit"]`)))
-	waitFor(t, b, tab, "the embed page, signed out", `location.pathname === '/__lo/embed' && `+statusIs("signed-out"), 10*time.Second)
+	waitFor(t, b, tab, "the signed-out page, after the org's end-session endpoint", `location.pathname === '/__lo/signedout' && !!document.querySelector('[data-lo-signout-how="end_session"]')`, 10*time.Second)
 	if n := env.Org.Count("revoke"); n != 1 {
 		t.Errorf("want sign-out to revoke the grant at the org once, got %d revoke requests", n)
 	}
