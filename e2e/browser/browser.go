@@ -66,7 +66,8 @@ type Browser struct {
 
 // Start launches Chromium for t, or skips t (fails it when Required) when there is
 // none. The browser, its profile directory and every attached target end with t.
-func Start(t testing.TB) *Browser {
+// extra adds command-line switches (host resolver rules, trusted keys).
+func Start(t testing.TB, extra ...chromedp.ExecAllocatorOption) *Browser {
 	t.Helper()
 	path, err := Find()
 	if err != nil {
@@ -99,6 +100,7 @@ func Start(t testing.TB) *Browser {
 		chromedp.UserDataDir(dir),
 		chromedp.WindowSize(1100, 800),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	b := &Browser{Console: &Console{}, watched: map[target.ID]bool{}}
 	ctx, cancelTab := chromedp.NewContext(actx, chromedp.WithListener(b.Console.listener("tab")))
