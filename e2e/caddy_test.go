@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logateway/logateway/internal/frontproxy"
 	"github.com/logateway/logateway/internal/harness"
 )
 
@@ -29,34 +30,15 @@ import (
 // (`tls internal`), on .test names that only the browser (host resolver rules)
 // and the gateway's outbound proxy map to loopback.
 
-// caddyRequired reports whether a missing caddy fails the suite (CI) instead of
-// skipping it.
-func caddyRequired() bool {
-	return os.Getenv("LOGATEWAY_REQUIRE_CADDY") == "1" || os.Getenv("CI") == "true"
-}
-
-func findCaddy(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("caddy")
-	if err != nil {
-		if caddyRequired() {
-			t.Fatalf("want Debian's caddy for the HTTPS suite (LOGATEWAY_REQUIRE_CADDY=1 or CI=true), got %v; install it with `apt-get install -y caddy`", err)
-		}
-		t.Skipf("skipping the HTTPS suite: %v; install it with `apt-get install -y caddy` (LOGATEWAY_REQUIRE_CADDY=1 makes this a failure)", err)
-	}
-	return p
-}
-
 // freePort picks a loopback port for a process that takes its address on the
 // command line.
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := frontproxy.ReservePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 // tlsFront is a running Caddy: one https port, one site block per name.
@@ -72,7 +54,8 @@ type tlsFront struct {
 // → 127.0.0.1 address) and waits until it serves them.
 func startCaddy(t *testing.T, upstreams map[string]string) *tlsFront {
 	t.Helper()
-	bin := findCaddy(t)
+	// Skips without caddy; fails when LOGATEWAY_REQUIRE_CADDY is set (CI).
+	bin := frontproxy.Need(t, frontproxy.Caddy)
 	dir := t.TempDir()
 	f := &tlsFront{Port: freePort(t), Log: &harness.LogBuffer{}}
 	var b strings.Builder
