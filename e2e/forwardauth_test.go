@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"html"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -30,12 +29,7 @@ func fwdSite(orgURL *atomic.Value) http.Handler {
 <body><h1>Acme Store</h1><p>Served by the site's own nginx; the chat is in the corner.</p>
 <p><a href="/account">Your account</a></p></body></html>`)
 	})
-	mux.HandleFunc("GET /account", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Account</title></head>
-<body><h1 id="account">Account of %s</h1></body></html>`, html.EscapeString(r.Header.Get("X-Forwarded-Email")))
-	})
+	mux.HandleFunc("GET /account", accountPage)
 	return mux
 }
 

@@ -21,13 +21,17 @@ func upstreamSite() http.Handler {
 <body><h1>Acme Store</h1><p>Welcome to the Acme store. The chat is in the corner.</p>
 <p><a href="/account">Your account</a></p></body></html>`)
 	})
-	mux.HandleFunc("GET /account", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Account</title></head>
-<body><h1 id="account">Account of %s</h1></body></html>`, html.EscapeString(r.Header.Get("X-Forwarded-Email")))
-	})
+	mux.HandleFunc("GET /account", accountPage)
 	return mux
+}
+
+// accountPage shows who the gateway (or the front proxy, from the gateway's
+// answer) says is signed in.
+func accountPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Account</title></head>
+<body><h1 id="account">Account of %s</h1></body></html>`, html.EscapeString(r.Header.Get("X-Forwarded-Email")))
 }
 
 // partnerSite is a page on another origin: with launch it carries the launcher

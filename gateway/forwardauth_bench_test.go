@@ -34,18 +34,7 @@ func fwdBenchEnv(b *testing.B, publicURL string) (*harness.Env, string) {
 	if publicURL != "" {
 		return env, "" // signed in through the front proxy by the caller
 	}
-	client := harness.Client()
-	if _, err := env.SignIn(client, harness.AliceUser, harness.AlicePass, "/__lo/healthz"); err != nil {
-		b.Fatalf("sign-in: %v", err)
-	}
-	req, _ := http.NewRequest(http.MethodGet, env.URL+"/", nil)
-	for _, c := range client.Jar.Cookies(req.URL) {
-		if c.Name == "lo_session" {
-			return env, c.Name + "=" + c.Value
-		}
-	}
-	b.Fatal("signed in, but the jar holds no lo_session cookie")
-	return nil, ""
+	return env, benchSignIn(b, env)
 }
 
 // BenchmarkForwardAuthSignedIn is nginx's subrequest for a signed-in visitor's

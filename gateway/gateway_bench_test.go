@@ -38,6 +38,12 @@ func benchEnv(b *testing.B, accessLog bool) (*harness.Env, string) {
 			c.Sites[0].Access = []config.AccessRule{{Path: "/app/", Access: "protected"}}
 		},
 	})
+	return env, benchSignIn(b, env)
+}
+
+// benchSignIn signs alice in at env and returns her session cookie header.
+func benchSignIn(b *testing.B, env *harness.Env) string {
+	b.Helper()
 	client := harness.Client()
 	if _, err := env.SignIn(client, harness.AliceUser, harness.AlicePass, "/__lo/healthz"); err != nil {
 		b.Fatalf("sign-in: %v", err)
@@ -45,11 +51,11 @@ func benchEnv(b *testing.B, accessLog bool) (*harness.Env, string) {
 	req, _ := http.NewRequest(http.MethodGet, env.URL+"/", nil)
 	for _, c := range client.Jar.Cookies(req.URL) {
 		if c.Name == "lo_session" {
-			return env, c.Name + "=" + c.Value
+			return c.Name + "=" + c.Value
 		}
 	}
 	b.Fatal("signed in, but the jar holds no lo_session cookie")
-	return nil, ""
+	return ""
 }
 
 // discardWriter is a ResponseWriter that forgets the body.

@@ -240,28 +240,7 @@ func (p *pxEnv) signIn(t *testing.T, base string) (*http.Client, string) {
 // untouched by any client library) and returns the response and its body.
 func (p *pxEnv) raw(t *testing.T, method, target, host string, headers ...string) (*http.Response, string) {
 	t.Helper()
-	conn, err := net.Dial("tcp", p.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(15 * time.Second))
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, target, host)
-	for _, h := range headers {
-		b.WriteString(h + "\r\n")
-	}
-	b.WriteString("\r\n")
-	if _, err := io.WriteString(conn, b.String()); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("reading the answer to %s %s: %v", method, target, err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return resp, string(body)
+	return rawTo(t, p.addr, method, target, host, headers...)
 }
 
 func pxNoFollow(c *http.Client) *http.Client {
