@@ -48,6 +48,10 @@ type journeyEnd struct {
 	// allowError accepts a console error the journey expects from code that is
 	// not ours (an SDK logging the failure the page recovers from).
 	allowError func(browser.Message) bool
+	// allowStatus accepts a failed load (an HTTP error status the browser logs)
+	// the journey provokes on purpose: the org's 401 for an expired session, a
+	// refusal page. A 404 is never accepted.
+	allowStatus func(status int, m browser.Message) bool
 	// signedIn says whether the gateway session cookie must exist at the end.
 	signedIn bool
 }
@@ -203,7 +207,8 @@ func (j journeyEnd) checkCookieFlags(t *testing.T) {
 	}
 }
 
-// checkConsole: zero CSP violations and zero uncaught errors on any target.
+// checkConsole: zero CSP violations, zero uncaught errors, zero 404s and no other
+// failed load the journey did not provoke, on any target.
 func (j journeyEnd) checkConsole(t *testing.T) {
 	t.Helper()
 	msgs := j.b.Console.Since(j.mark)
@@ -218,6 +223,13 @@ func (j journeyEnd) checkConsole(t *testing.T) {
 				continue
 			}
 			t.Errorf("want no uncaught error in the console, got %s", m)
+		case m.FailedLoad() == 404:
+			t.Errorf("want no 404 on any page, popup or frame, got %s", m)
+		case m.FailedLoad() != 0:
+			if j.allowStatus != nil && j.allowStatus(m.FailedLoad(), m) {
+				continue
+			}
+			t.Errorf("want no failed load (an error status) in the console, got %s", m)
 		}
 	}
 	if t.Failed() || os.Getenv("LOGATEWAY_E2E_CONSOLE") == "1" {
@@ -225,6 +237,12 @@ func (j journeyEnd) checkConsole(t *testing.T) {
 			t.Logf("console: %s", m)
 		}
 	}
+}
+
+// orgSessionExpired accepts the org's 401 to the chat's message call in a
+// session that was ended on purpose (what the page then recovers from).
+func orgSessionExpired(status int, m browser.Message) bool {
+	return status == 401 && strings.Contains(m.Text, "/lwr/acc/api/")
 }
 
 func redact(u string) string {

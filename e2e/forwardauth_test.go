@@ -21,6 +21,7 @@ import (
 // launcher from the site itself), and nginx's sub_filter adds the launcher tag.
 func fwdSite(orgURL *atomic.Value) http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /favicon.ico", siteFavicon)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		org, _ := orgURL.Load().(string)
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' "+org+"; frame-src "+org+"; connect-src 'self'; img-src 'self' data:; object-src 'none'")

@@ -128,7 +128,7 @@ func TestSDKModeRecoversAnExpiredOrgSessionWithoutSignIn(t *testing.T) {
 		t.Errorf("want the visitor still on the embed page, got %s", redact(loc))
 	}
 
-	journeyEnd{name: "sdk-mode-org-session-expired-recovers", tab: tab, env: env, b: b, mark: mark, frames: []context.Context{second}, signedIn: true,
+	journeyEnd{name: "sdk-mode-org-session-expired-recovers", tab: tab, env: env, b: b, mark: mark, frames: []context.Context{second}, signedIn: true, allowStatus: orgSessionExpired,
 		// The SDK itself logs the Lightning Out error it reports (reference 4.2:
 		// "The SDK logs lo.application.ready/error and lo.iframe.error to the
 		// console"); that is the failure this journey provokes, not ours.

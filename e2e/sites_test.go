@@ -13,6 +13,7 @@ import (
 // that shows who the gateway says is signed in.
 func upstreamSite() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /favicon.ico", siteFavicon)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		// The site's own policy; the gateway extends it for the injected launcher.
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; img-src 'self' data:; object-src 'none'")
@@ -39,6 +40,7 @@ func accountPage(w http.ResponseWriter, r *http.Request) {
 // the gateway's embed page.
 func partnerSite(gatewayURL, orgURL string) http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /favicon.ico", siteFavicon)
 	mux.HandleFunc("GET /launch", func(w http.ResponseWriter, r *http.Request) {
 		n := nonce()
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'nonce-"+n+"' "+gatewayURL+" "+orgURL+
@@ -55,6 +57,13 @@ func partnerSite(gatewayURL, orgURL string) http.Handler {
 <iframe id="chat" title="chat" src="%s/__lo/embed" width="900" height="600"></iframe></body></html>`, gatewayURL)
 	})
 	return mux
+}
+
+// siteFavicon is the test sites' icon: browsers ask every origin for one, and a
+// journey fails on any 404.
+func siteFavicon(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "image/svg+xml")
+	fmt.Fprint(w, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#6b4"/></svg>`)
 }
 
 func nonce() string {

@@ -3,6 +3,8 @@ package browser
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -38,6 +40,23 @@ func (m Message) Uncaught() bool {
 		return !strings.HasPrefix(m.Kind, "log.network.")
 	}
 	return false
+}
+
+var loadStatus = regexp.MustCompile(`the server responded with a status of (\d{3})`)
+
+// FailedLoad returns the HTTP status of a resource load the browser reported as
+// failed ("Failed to load resource: the server responded with a status of 404"),
+// or 0 when the message is not one.
+func (m Message) FailedLoad() int {
+	if !strings.HasPrefix(m.Kind, "log.network.") {
+		return 0
+	}
+	sm := loadStatus.FindStringSubmatch(m.Text)
+	if sm == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(sm[1])
+	return n
 }
 
 // Console records the messages of every target the Browser attached to.

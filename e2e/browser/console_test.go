@@ -35,6 +35,23 @@ func TestMessageClassification(t *testing.T) {
 	}
 }
 
+func TestFailedLoadReadsTheStatus(t *testing.T) {
+	tests := []struct {
+		msg  Message
+		want int
+	}{
+		{Message{Kind: "log.network.error", Text: "Failed to load resource: the server responded with a status of 404 (Not Found) (http://localhost:1/favicon.ico)"}, 404},
+		{Message{Kind: "log.network.error", Text: "Failed to load resource: the server responded with a status of 401 (Unauthorized)"}, 401},
+		{Message{Kind: "log.network.error", Text: "Failed to load resource: net::ERR_CONNECTION_REFUSED"}, 0},
+		{Message{Kind: "console.error", Text: "the server responded with a status of 404"}, 0},
+	}
+	for _, tt := range tests {
+		if got := tt.msg.FailedLoad(); got != tt.want {
+			t.Errorf("FailedLoad(%s) = %d, want %d", tt.msg, got, tt.want)
+		}
+	}
+}
+
 func TestConsoleSinceAMark(t *testing.T) {
 	c := &Console{}
 	c.add(Message{Text: "before"})

@@ -94,6 +94,11 @@ func Start(t testing.TB, clients []Client, users []User) *Provider {
 	mux.HandleFunc("GET "+LoginPath, login.show)
 	mux.Handle("POST "+LoginPath, interceptor.HandlerFunc(login.submit))
 	mux.HandleFunc("GET /logged-out", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "signed out") })
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		// Browsers ask every origin for an icon; the browser suite fails on any 404.
+		w.Header().Set("Content-Type", "image/svg+xml")
+		io.WriteString(w, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#734"/></svg>`)
+	})
 	mux.Handle("/", provider)
 	srv.Config.Handler = mux
 	srv.Start()
