@@ -308,3 +308,37 @@ func result(t *testing.T, rep *doctor.Report, check string) doctor.Result {
 	t.Fatalf("no %s check in the report", check)
 	return doctor.Result{}
 }
+
+// TestHTTPSSiteBehindTLSTermination: for an https site the in-process
+// gateway still answers the callback and embed checks (the request reaches it
+// as it would through the load balancer), and the host is resolved with the
+// resolver given.
+func TestHTTPSSiteBehindTLSTermination(t *testing.T) {
+	const site = "https://shop.example.com"
+	env := harness.Start(t, harness.Options{
+		OrgConfig: func(oc *devorg.Config) {
+			oc.Apps[0].CallbackURLs = []string{site + "/callback.html"}
+			oc.TrustedLODomains = []string{site}
+		},
+		Config: func(c *config.Config) { c.Sites[0].URL = site },
+	})
+	var asked []string
+	rep, err := doctor.Run(context.Background(), env.Config, doctor.Options{
+		Gateway: env.Gateway,
+		LookupHost: func(_ context.Context, host string) ([]string, error) {
+			asked = append(asked, host)
+			return []string{"192.0.2.10"}, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{doctor.CheckPublicURL, doctor.CheckCallbackPath, doctor.CheckEmbedCSP, doctor.CheckCallbackURL} {
+		if r := result(t, rep, c); r.Status != doctor.OK {
+			t.Errorf("%s: %s %s %s", c, r.Status, r.Detail, r.Fix)
+		}
+	}
+	if len(asked) != 1 || asked[0] != "shop.example.com" {
+		t.Errorf("resolver asked for %v, want [shop.example.com]", asked)
+	}
+}
