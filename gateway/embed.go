@@ -162,7 +162,6 @@ func (g *Gateway) upstreamError(s *site) func(w http.ResponseWriter, r *http.Req
 	return func(w http.ResponseWriter, r *http.Request, status int, err error) {
 		rid := r.Header.Get("X-Request-Id")
 		g.deps.Logger.Error("upstream failed", "rid", rid, "site", s.name, "status", status, "err", err.Error())
-		g.deps.Metrics.Event("upstream_error")
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
 		if wantsJSON(r) {

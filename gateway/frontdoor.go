@@ -62,7 +62,7 @@ func (g *Gateway) frontdoor(c *gin.Context) {
 		g.frontdoorFailure(c, s, sess, err)
 		return
 	}
-	g.deps.Metrics.Event("frontdoor_ok")
+	g.deps.Metrics.FrontdoorMint("ok")
 	writeJSON(c, http.StatusOK, map[string]any{
 		"frontdoorUrl": fd,
 		"instanceUrl":  tok.InstanceURL,
@@ -71,7 +71,7 @@ func (g *Gateway) frontdoor(c *gin.Context) {
 }
 
 func (g *Gateway) frontdoorFailure(c *gin.Context, s *site, sess *session.Session, err error) {
-	g.deps.Metrics.Event("frontdoor_failed")
+	g.deps.Metrics.FrontdoorMint("failed")
 	rid := info(c).rid
 	switch {
 	case errors.Is(err, auth.ErrSessionEnded):

@@ -58,6 +58,12 @@ func New(cfg *config.Config, d Deps) (*Gateway, error) {
 	if d.Metrics == nil {
 		d.Metrics = obs.NewMetrics()
 	}
+	// Every call to the org and the IdP is timed by endpoint.
+	if _, done := d.OrgHTTP.Transport.(*obs.OrgTransport); !done {
+		c := *d.OrgHTTP
+		c.Transport = &obs.OrgTransport{Next: c.Transport, Metrics: d.Metrics}
+		d.OrgHTTP = &c
+	}
 	if d.ProxyMetrics == nil {
 		d.ProxyMetrics = proxy.NewMetrics(d.Metrics.Registry)
 	}

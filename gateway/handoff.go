@@ -28,7 +28,7 @@ func (g *Gateway) handOff(c *gin.Context, s *site, rec *session.Record, fs auth.
 		g.storeFailure(c, s, err)
 		return
 	}
-	g.deps.Metrics.Event("signin_handoff")
+	g.deps.Metrics.Signin(s.flow, "handed_off")
 	g.deps.Logger.Info("signed in; hand-off code sent to the opener", "rid", info(c).rid, "site", s.name, "user", rec.Identity.UserID, "opener", fs.Opener)
 	nonce := trust.NewNonce()
 	noFrame(c.Writer.Header(), s, nonce)
@@ -71,7 +71,7 @@ func (g *Gateway) redeemHandoff(c *gin.Context) {
 	rec, err := s.handoffs.Redeem(ctx, body.Code, origin, body.State)
 	switch {
 	case errors.Is(err, auth.ErrHandoff):
-		g.deps.Metrics.Event("signin_handoff_refused")
+		g.deps.Metrics.Signin("handoff", "refused")
 		g.fail(c, s, http.StatusBadRequest, failure{Reason: "HANDOFF_INVALID", Heading: "Sign-in expired",
 			Message: "This sign-in expired or was already used. Sign in again.", JSON: map[string]any{"loginUrl": "/__lo/login"}})
 		return
@@ -89,7 +89,7 @@ func (g *Gateway) redeemHandoff(c *gin.Context) {
 		g.storeFailure(c, s, err)
 		return
 	}
-	g.deps.Metrics.Event("signin_ok")
+	g.deps.Metrics.Signin("handoff", "ok")
 	g.deps.Logger.Info("signed in through a popup hand-off", "rid", info(c).rid, "site", s.name, "user", rec.Identity.UserID, "origin", origin)
 	writeJSON(c, http.StatusOK, map[string]any{"signedIn": true, "displayName": displayName(rec)})
 }

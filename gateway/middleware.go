@@ -38,6 +38,7 @@ func (g *Gateway) observe(st *state) gin.HandlerFunc {
 	m := g.deps.Metrics
 	alog := g.deps.AccessLog
 	hsts := st.cfg.Server.HSTS.Header()
+	inFlight := m.InFlight()
 	return func(c *gin.Context) {
 		start := time.Now()
 		r := c.Request
@@ -57,6 +58,8 @@ func (g *Gateway) observe(st *state) gin.HandlerFunc {
 		if hsts != "" && ri.site != nil && ri.site.secure {
 			c.Writer.Header().Set(hstsHeader, hsts)
 		}
+		inFlight.Inc()
+		defer inFlight.Dec()
 		c.Next()
 		route := ri.route
 		if route == "" {

@@ -130,7 +130,7 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 	retry := "/__lo/login?rd=" + url.QueryEscape("/")
 	fs, err := s.flows.Take(c.Writer, c.Request, q.Get("state"))
 	if err != nil {
-		g.deps.Metrics.Event("signin_failed")
+		g.deps.Metrics.Signin(s.flow, "failed")
 		g.fail(c, s, http.StatusBadRequest, failure{
 			Reason: "flow_expired", Heading: "This sign-in link has expired or was already used",
 			Message: "For your safety each sign-in link works once, in the browser that started it, for ten minutes. Start again to sign in.",
@@ -145,7 +145,7 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 		retry += "&popup=1&origin=" + url.QueryEscape(fs.Opener)
 	}
 	if code := q.Get("error"); code != "" {
-		g.deps.Metrics.Event("signin_failed")
+		g.deps.Metrics.Signin(s.flow, "failed")
 		f, ok := orgAuthErrors[code]
 		if !ok {
 			f = failure{Reason: "org_error", Heading: "Sign-in failed", Message: "The sign-in service reported a problem.",
@@ -168,7 +168,7 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 	ctx := c.Request.Context()
 	rec, err := s.signin.Finish(ctx, code, fs)
 	if err != nil {
-		g.deps.Metrics.Event("signin_failed")
+		g.deps.Metrics.Signin(s.flow, "failed")
 		// For the JWT bearer grant these words mean an expired assertion (clock), an admin matter.
 		if se, ok := salesforce.AsError(err); ok && se.Code == "invalid_grant" && se.Grant != salesforce.GrantJWTBearer && strings.Contains(se.Description, "authorization code") {
 			g.fail(c, s, http.StatusBadRequest, failure{Reason: "code_expired", Heading: "This sign-in link has expired or was already used",
@@ -199,7 +199,7 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 		g.storeFailure(c, s, err)
 		return
 	}
-	g.deps.Metrics.Event("signin_ok")
+	g.deps.Metrics.Signin(s.flow, "ok")
 	g.deps.Logger.Info("signed in", "rid", info(c).rid, "site", s.name, "user", rec.Identity.UserID, "flow", rec.Tokens.Flow)
 	if fs.Popup {
 		nonce := trust.NewNonce()
@@ -240,13 +240,17 @@ func (g *Gateway) orgFailure(c *gin.Context, s *site, reason string, err error, 
 		f.Heading = "Sign-in failed"
 		f.Message = "The answer from the sign-in service could not be trusted, so you were not signed in. Please try again."
 	}
-	g.deps.Metrics.Event(reason + "_failed")
+	if reason == "relay_token" {
+		g.deps.Metrics.RelayToken("failed")
+	} else {
+		g.deps.Metrics.Signin(s.flow, "org_error")
+	}
 	g.fail(c, s, status, f)
 }
 
 // storeFailure: the session store is down. Never a sign-out: 503 and a log line.
 func (g *Gateway) storeFailure(c *gin.Context, s *site, err error) {
-	g.deps.Metrics.Event("store_unavailable")
+	g.deps.Metrics.StoreError()
 	g.fail(c, s, http.StatusServiceUnavailable, failure{
 		Reason: "session_store_unavailable", Heading: "We'll be right back",
 		Message: "The gateway cannot reach its session store just now. You are still signed in; try again in a moment.",

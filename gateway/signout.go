@@ -194,7 +194,7 @@ func (g *Gateway) logout(c *gin.Context) {
 			g.storeFailure(c, s, err)
 			return
 		}
-		g.deps.Metrics.Event("signout")
+		g.deps.Metrics.Signout()
 	} else {
 		s.sessions.ClearCookie(c.Writer)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/logateway/logateway/config"
 	"github.com/logateway/logateway/gateway/auth"
+	"github.com/logateway/logateway/gateway/obs"
 	"github.com/logateway/logateway/gateway/proxy"
 	"github.com/logateway/logateway/gateway/salesforce"
 	"github.com/logateway/logateway/gateway/session"
@@ -25,6 +26,7 @@ import (
 // built once per config version.
 type site struct {
 	cfg        config.Site
+	flow       string // signin.flow, the metrics label
 	name       string // host[:port], the metrics and log label
 	origin     string
 	policy     *trust.Policy
@@ -65,7 +67,7 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("site %s: %w", sc.URL, err)
 	}
-	s := &site{cfg: sc, name: strings.ToLower(u.Host), origin: strings.ToLower(u.Scheme + "://" + u.Host)}
+	s := &site{cfg: sc, flow: sc.Signin.Flow, name: strings.ToLower(u.Host), origin: strings.ToLower(u.Scheme + "://" + u.Host)}
 	s.secure = u.Scheme == "https"
 	if s.policy, err = trust.NewPolicy(s.origin, sc.TrustedDomains); err != nil {
 		return nil, fmt.Errorf("site %s: trusted_domains: %w", sc.URL, err)
@@ -131,7 +133,7 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 		Margin:  sc.Org.RefreshMargin.D(),
 		LockTTL: 15 * time.Second, LockWait: 20 * time.Second,
 		Retries: 2, Backoff: 200 * time.Millisecond,
-		OnRenew: d.Metrics.Event,
+		OnRenew: d.Metrics.TokenRefresh,
 	}
 
 	rules := make([]proxy.Rule, 0, len(sc.Access))
@@ -202,6 +204,14 @@ func orgClient(base *http.Client, o config.Org) (*http.Client, error) {
 		tr = http.DefaultTransport.(*http.Transport).Clone()
 	case *http.Transport:
 		tr = t.Clone()
+	case *obs.OrgTransport:
+		inner, err := orgClient(&http.Client{Transport: t.Next}, o)
+		if err != nil {
+			return nil, err
+		}
+		c := *base
+		c.Transport = &obs.OrgTransport{Next: inner.Transport, Metrics: t.Metrics}
+		return &c, nil
 	default:
 		return nil, fmt.Errorf("org.ca_file: the org client's transport is a %T, not an *http.Transport whose roots can be set", t)
 	}

@@ -156,7 +156,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		devOrgURL = "(your config's org)"
 	}
 
-	store, err := newStore(cfg)
+	metrics := obs.NewMetrics()
+	bi := buildInfo(debug.ReadBuildInfo)
+	metrics.SetBuildInfo(bi.Version, bi.Commit, bi.GoVersion)
+	store, err := newStore(cfg, session.CommandTimer(metrics.RedisCommand))
 	if err != nil {
 		return exitError{code: 2, msg: err.Error()}
 	}
@@ -165,7 +168,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	metrics := obs.NewMetrics()
 	accessOut := obs.NewBufferedWriter(stdout, 200*time.Millisecond)
 	defer accessOut.Close()
 	accessLog := obs.NewAccessLog(accessOut, format)
@@ -247,7 +249,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	} else if cfg.Dev {
 		logger.Warn("DEV MODE (--dev): http origins, inline secrets and generated keys are allowed; not for production")
 	}
-	bi := buildInfo(debug.ReadBuildInfo)
 	logger.Info("logateway listening", "addr", ln.Addr().String(), "version", bi.Version, "commit", bi.Commit)
 
 	select {
@@ -294,7 +295,7 @@ func readable(path string) error {
 	return nil
 }
 
-func newStore(cfg *config.Config) (session.Store, error) {
+func newStore(cfg *config.Config, hooks ...redis.Hook) (session.Store, error) {
 	switch cfg.Session.Store {
 	case "", "memory":
 		return session.NewMemoryStore(session.MemoryOptions{MaxSessions: cfg.Session.MaxSessions}), nil
@@ -313,7 +314,7 @@ func newStore(cfg *config.Config) (session.Store, error) {
 			Addrs: r.Addrs, MasterName: r.MasterName, DB: r.DB, Username: r.Username, Password: r.Password,
 			TLS: tc, KeyPrefix: r.KeyPrefix, PoolSize: r.PoolSize,
 			DialTimeout: r.DialTimeout.D(), ReadTimeout: r.ReadTimeout.D(), WriteTimeout: r.WriteTimeout.D(),
-			LocalCacheTTL: r.LocalCacheTTL.D(),
+			LocalCacheTTL: r.LocalCacheTTL.D(), Hooks: hooks,
 		})
 	}
 	return nil, fmt.Errorf("session.store: %q is not a store; use memory or redis", cfg.Session.Store)

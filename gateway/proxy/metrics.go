@@ -28,7 +28,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name:      "upstream_duration_seconds",
 			Help:      "Time from sending a request upstream to receiving its response headers, by site, upstream host and status class.",
 			Buckets:   []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"site", "upstream", "code"}),
+		}, []string{"site", "upstream", "class"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "logateway",
 			Subsystem: "proxy",

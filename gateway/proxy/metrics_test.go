@@ -36,7 +36,7 @@ func TestMetricsCountByClassAndReason(t *testing.T) {
 	for class, want := range map[string]int{"2xx": 2, "4xx": 1, "5xx": 0} {
 		h := m.duration.WithLabelValues("docs", host, class).(prometheus.Histogram)
 		if got := histogramCount(t, h); got != uint64(want) {
-			t.Errorf("upstream_duration_seconds_count{code=%q} = %d, want %d", class, got, want)
+			t.Errorf("upstream_duration_seconds_count{class=%q} = %d, want %d", class, got, want)
 		}
 	}
 

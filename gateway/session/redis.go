@@ -38,6 +38,9 @@ type RedisOptions struct {
 	// most that long, invalidated across replicas over pub/sub on
 	// <KeyPrefix>inval (see localcache.go). 0 reads Redis on every Get.
 	LocalCacheTTL time.Duration
+	// Hooks are added to the client before its first command: metrics
+	// (CommandTimer) and tracing see every command and pipeline.
+	Hooks []redis.Hook
 }
 
 // RedisStore is the Store for several replicas. Records are sealed with
@@ -94,6 +97,9 @@ func NewRedisStore(opts RedisOptions) (*RedisStore, error) {
 		ContextTimeoutEnabled: true,
 		DisableIdentity:       true,
 	})
+	for _, h := range opts.Hooks {
+		client.AddHook(h)
+	}
 	s := &RedisStore{
 		client:    client,
 		prefix:    opts.KeyPrefix,
