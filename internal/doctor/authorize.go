@@ -61,6 +61,13 @@ func (d *siteDoctor) authorize(ctx context.Context, scopes []string) authzOutcom
 	if err != nil {
 		return out
 	}
+	// An org may send the browser to its login page with the error page as
+	// startURL; read the page it would end on.
+	if start := loc.Query().Get("startURL"); start != "" {
+		if su, err := loc.Parse(start); err == nil && strings.EqualFold(su.Path, remoteAccessErrorPath) {
+			loc = su
+		}
+	}
 	cb, _ := url.Parse(d.s.CallbackURL())
 	switch {
 	case strings.EqualFold(loc.Path, remoteAccessErrorPath):

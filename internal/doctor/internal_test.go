@@ -4,11 +4,14 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/logateway/logateway/config"
 )
 
 func sampleReport() *Report {
@@ -118,5 +121,49 @@ func TestCSPAllows(t *testing.T) {
 		if got := parseCSP(tc.csp).allows(tc.dir, tc.target, page); got != tc.want {
 			t.Errorf("%q %s %s: allowed=%v, want %v", tc.csp, tc.dir, tc.target, got, tc.want)
 		}
+	}
+}
+
+// TestAuthorizeAnswerShapes reads the ways an org may answer the authorize
+// request that the emulated org does not use: the sign-in page reached by a
+// redirect, and the error page reached through the login page's startURL.
+func TestAuthorizeAnswerShapes(t *testing.T) {
+	var location string
+	org := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if location == "" {
+			_, _ = w.Write([]byte("<html>login</html>"))
+			return
+		}
+		http.Redirect(w, r, location, http.StatusFound)
+	}))
+	defer org.Close()
+	cfg := &config.Config{Sites: []config.Site{{URL: "https://www.example.com",
+		Org:    config.Org{MyDomain: org.URL, LoginURL: org.URL},
+		ECA:    config.ECA{ClientID: "3MVG9x", CallbackPath: "/callback.html", Scopes: []string{"web"}},
+		Signin: config.Signin{Flow: "web-server"}}}}
+	cases := []struct {
+		name, location string
+		want           map[string]Status
+	}{
+		{"the sign-in page itself", "", map[string]Status{CheckConsumerKey: OK, CheckCallbackURL: OK, CheckScopes: OK}},
+		{"a redirect to the sign-in page", "/?ec=302&startURL=%2Fsetup%2Fsecur%2FRemoteAccessAuthorizationPage.apexp%3Fsource%3Dabc",
+			map[string]Status{CheckConsumerKey: OK, CheckCallbackURL: OK, CheckScopes: OK}},
+		{"the error page through startURL", "/?startURL=" + url.QueryEscape(remoteAccessErrorPath+"?error=redirect_uri_mismatch&error_description=redirect_uri+must+match+configuration"),
+			map[string]Status{CheckConsumerKey: OK, CheckCallbackURL: Fail, CheckScopes: Skip}},
+		{"the error page for an unknown client", remoteAccessErrorPath + "?error=invalid_client_id&error_description=client+identifier+invalid",
+			map[string]Status{CheckConsumerKey: Fail, CheckCallbackURL: Skip, CheckScopes: Skip}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			location = tc.location
+			d := newSiteDoctor(cfg, 0, Options{HTTP: org.Client(), Now: time.Now})
+			d.orgReachable = true
+			d.checkAuthorize(context.Background())
+			for check, want := range tc.want {
+				if got := d.results[check]; got.Status != want {
+					t.Errorf("%s: %s (%s), want %s", check, got.Status, got.Detail, want)
+				}
+			}
+		})
 	}
 }
