@@ -41,7 +41,8 @@ func (g *Gateway) routes(st *state) *gin.Engine {
 	_ = e.SetTrustedProxies(nil)
 	e.Use(g.observe(st), g.recoverer)
 
-	lo := e.Group("/__lo")
+	e.MaxMultipartMemory = maxMultipartMemory
+	lo := e.Group("/__lo", limitBody)
 	lo.GET("/healthz", g.healthz)
 	lo.HEAD("/healthz", g.healthz)
 	lo.GET("/readyz", g.readyz)

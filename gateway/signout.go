@@ -170,7 +170,12 @@ func (g *Gateway) logout(c *gin.Context) {
 		g.fail(c, s, http.StatusForbidden, failure{Reason: "csrf", Heading: "Sign-out refused", Message: "Sign-out must come from this site's own pages. Open the sign-out page and try again.", Retry: "/__lo/logout"})
 		return
 	}
-	target := s.policy.SafeRedirect(firstNonEmpty(c.PostForm("rd"), c.Query("rd")))
+	form, err := readForm(c, maxLogoutBody)
+	if err != nil {
+		g.formFailure(c, s, err)
+		return
+	}
+	target := s.policy.SafeRedirect(firstNonEmpty(form.Get("rd"), c.Query("rd")))
 	sess, ok := g.loadSession(c, s)
 	if !ok {
 		return
@@ -178,7 +183,7 @@ func (g *Gateway) logout(c *gin.Context) {
 	ctx := c.Request.Context()
 	note := signoutNote{Redirect: target, Revoke: "none", Org: orgByLogoutPage, Created: time.Now().Unix()}
 	if sess != nil {
-		tok := c.PostForm("csrf")
+		tok := form.Get("csrf")
 		// Constant time: how far a guess matched must not show in the answer's timing.
 		if c.GetHeader("X-LO-CSRF") == "" && (tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(sess.Record.CSRF)) != 1) {
 			g.fail(c, s, http.StatusForbidden, failure{Reason: "csrf", Heading: "Sign-out refused", Message: "The sign-out form expired. Open the sign-out page again.", Retry: "/__lo/logout"})
