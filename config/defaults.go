@@ -13,6 +13,7 @@ const (
 	DefaultCallbackPath      = "/callback.html"
 	DefaultEmbedPath         = "/__lo/embed"
 	DefaultJWTAudience       = "https://login.salesforce.com"
+	SandboxJWTAudience       = "https://test.salesforce.com"
 	DefaultRedisKeyPrefix    = "logateway:"
 	LightningOutScriptPath   = "/lightning/lightning.out.latest/index.iife.prod.js"
 	DefaultFrontdoorPerMin   = 30
@@ -104,7 +105,7 @@ func (s *Site) normalize() {
 	setStr(&si.IdP.UsernameClaim, "email")
 	setStr(&si.IdP.UsernameTemplate, "{{value}}")
 	si.JWT.Audience = trimOneSlash(si.JWT.Audience)
-	setStr(&si.JWT.Audience, DefaultJWTAudience)
+	setStr(&si.JWT.Audience, s.defaultJWTAudience())
 
 	lo := &s.LightningOut
 	setStr(&lo.Bootstrap, "native")
@@ -148,6 +149,22 @@ func (s *Site) normalize() {
 // components), which is what makes the web scope and a user-context flow necessary.
 func (s *Site) Embeds() bool {
 	return !s.ACC.Disabled || len(s.LightningOut.Components) > 0
+}
+
+// IsSandbox reports whether the org is a sandbox: its My Domain ends in
+// .sandbox.my.salesforce.com.
+func (s *Site) IsSandbox() bool {
+	u, err := url.Parse(s.Org.MyDomain)
+	return err == nil && strings.HasSuffix(strings.ToLower(u.Hostname()), ".sandbox.my.salesforce.com")
+}
+
+// defaultJWTAudience is the JWT-bearer aud Salesforce accepts for the org type:
+// test.salesforce.com for a sandbox, login.salesforce.com otherwise.
+func (s *Site) defaultJWTAudience() string {
+	if s.IsSandbox() {
+		return SandboxJWTAudience
+	}
+	return DefaultJWTAudience
 }
 
 // CallbackURL is the exact URL to register in the ECA: site origin + callback path.

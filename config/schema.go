@@ -122,6 +122,10 @@ type Site struct {
 type Org struct {
 	MyDomain string `yaml:"my_domain"` // https://<name>.my.salesforce.com
 	LoginURL string `yaml:"login_url"` // defaults to my_domain; OIDC issuer is discovered from it
+	// Issuer is the id_token issuer when the discovery document at login_url names
+	// another one than login_url itself (e.g. https://login.salesforce.com while
+	// discovery is read at the My Domain). Default: login_url.
+	Issuer string `yaml:"issuer"`
 	// SessionTimeout is the org/ECA session timeout; access tokens are treated as
 	// expiring this long after issue (Salesforce sends no expires_in). Default 2h.
 	SessionTimeout Duration `yaml:"session_timeout"`
@@ -187,7 +191,7 @@ type IdP struct {
 type JWTAuth struct {
 	KeyFile  string `yaml:"key_file"`  // PEM RSA private key (0600)
 	CertFile string `yaml:"cert_file"` // the certificate uploaded to the ECA, optional, checked against the key
-	Audience string `yaml:"audience"`  // default https://login.salesforce.com; my domain or site URL allowed
+	Audience string `yaml:"audience"`  // default https://login.salesforce.com (https://test.salesforce.com for a *.sandbox.my.salesforce.com org); my domain or site URL allowed
 
 	// Key is the parsed private key from key_file, filled by Load when a flow needs it
 	// (signin.flow jwt-bearer or an api_relay route with service_flow jwt-bearer).

@@ -140,6 +140,9 @@ func validateSite(c *Config, s *Site, p string, ps *problems) {
 	if s.Org.LoginURL != s.Org.MyDomain {
 		checkOrigin(ps, p+".org.login_url", s.Org.LoginURL, c.Dev, true, "the org's login host, e.g. https://acme.my.salesforce.com")
 	}
+	if s.Org.Issuer != "" {
+		checkIssuerURL(ps, p+".org.issuer", s.Org.Issuer, c.Dev)
+	}
 	positive(ps, p+".org.session_timeout", s.Org.SessionTimeout)
 	positive(ps, p+".org.refresh_margin", s.Org.RefreshMargin)
 	positive(ps, p+".org.timeout", s.Org.Timeout)
@@ -524,6 +527,21 @@ func checkOrigin(ps *problems, p, v string, dev, allowHTTPInDev bool, example st
 		return false
 	}
 	return true
+}
+
+// checkIssuerURL accepts an OIDC issuer: an https URL (http in dev or on loopback),
+// possibly with a path (an Experience Cloud site's), never a query or fragment.
+func checkIssuerURL(ps *problems, p, v string, dev bool) {
+	u, err := url.Parse(v)
+	fix := "write the issuer exactly as the org's id_tokens name it, e.g. https://login.salesforce.com"
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		ps.add(p, fix, "%q is not an absolute URL", v)
+	case u.Scheme == "http" && !dev && !isLoopback(u.Hostname()):
+		ps.add(p, "use https://"+u.Host+u.Path, "%q uses http:// outside dev mode", v)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(u.Path, "/"):
+		ps.add(p, fix, "%q has user info, a query, a fragment or a trailing slash; an issuer has none", v)
+	}
 }
 
 func checkTrustedDomain(ps *problems, p, v string, dev bool) {

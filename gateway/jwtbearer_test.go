@@ -75,6 +75,7 @@ type jbOptions struct {
 	sessionTimeout time.Duration // org.session_timeout; default 2h
 	relays         []config.APIRoute
 	runAs          string // client credentials Run As user; "" leaves the flow off
+	orgType        string // devorg.OrgProduction (default) or devorg.OrgSandbox
 }
 
 type jbSetup struct {
@@ -108,6 +109,7 @@ func startJWT(t *testing.T, o jbOptions) *jbSetup {
 			if o.maxLifetime != 0 {
 				oc.Assumptions.JWTMaxLifetime = o.maxLifetime
 			}
+			oc.OrgType = o.orgType
 		},
 		Config: func(c *config.Config) {
 			sc := &c.Sites[0]

@@ -239,6 +239,9 @@ func (g *Gateway) orgFailure(c *gin.Context, s *site, reason string, err error, 
 		f.Reason = "org_error"
 		f.Heading = "Sign-in failed"
 		f.Message = "The answer from the sign-in service could not be trusted, so you were not signed in. Please try again."
+		if ie := new(auth.IssuerError); errors.As(err, &ie) {
+			f.Hint = "set " + ie.Setting + " to " + ie.Got
+		}
 	}
 	if reason == "relay_token" {
 		g.deps.Metrics.RelayToken("failed")

@@ -118,7 +118,11 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 	switch sc.Signin.Flow {
 	case "", "web-server":
 		pkce := sc.ECA.PKCE == nil || *sc.ECA.PKCE
-		s.signin = auth.NewWebServer(s.orgHTTP, loginURL, sc.ECA.ClientID, sc.ECA.Secret, s.origin+s.callback, sc.ECA.Scopes, pkce, sc.Org.SessionTimeout.D())
+		ws := auth.NewWebServer(s.orgHTTP, loginURL, sc.ECA.ClientID, sc.ECA.Secret, s.origin+s.callback, sc.ECA.Scopes, pkce, sc.Org.SessionTimeout.D())
+		if sc.Org.Issuer != "" {
+			ws.SetIssuer(sc.Org.Issuer)
+		}
+		s.signin = ws
 	case "jwt-bearer":
 		jb, err := newJWTBearerSignin(sc, s.orgHTTP, loginURL, s.origin+s.callback)
 		if err != nil {

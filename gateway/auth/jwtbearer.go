@@ -38,7 +38,7 @@ func NewJWTBearer(client *http.Client, issuer string, idp oauth2.Config, org *sa
 	return &JWTBearer{
 		IdP: idp, HTTP: client, Org: org, Key: key, ConsumerKey: org.ClientID, Audience: audience,
 		UsernameClaim: claim, Template: template, UsernameMap: mapping, SessionTimeout: sessionTimeout,
-		idp: &lazyProvider{issuer: issuer, client: client},
+		idp: &lazyProvider{issuer: issuer, client: client, setting: "signin.idp.issuer"},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -67,10 +68,26 @@ var ErrSessionEnded = errors.New("the org ended this session; sign in again")
 // lazyProvider discovers an OIDC provider on first use and again after a failure,
 // so a gateway can start while the org or IdP is briefly unreachable.
 type lazyProvider struct {
-	issuer string
-	client *http.Client
-	mu     sync.Mutex
-	p      *oidc.Provider
+	issuer string // where discovery is read (the org's login URL)
+	// expect is the issuer the discovery document and id_tokens must name when it
+	// differs from the discovery URL (org.issuer); "" = the discovery URL itself.
+	expect string
+	// setting names the config key that sets expect, for error messages.
+	setting string
+	client  *http.Client
+	mu      sync.Mutex
+	p       *oidc.Provider
+}
+
+// IssuerError is a discovery document that names another issuer than the one
+// configured: a settings problem, not an outage, so it is never retried as one.
+type IssuerError struct {
+	DiscoveryURL, Want, Got, Setting string
+}
+
+func (e *IssuerError) Error() string {
+	return fmt.Sprintf("OIDC discovery at %s names issuer %q, but %q was expected: set %s to %q (id_tokens are verified against that issuer)",
+		e.DiscoveryURL, e.Got, e.Want, e.Setting, e.Got)
 }
 
 func (l *lazyProvider) get(ctx context.Context) (*oidc.Provider, error) {
@@ -79,9 +96,27 @@ func (l *lazyProvider) get(ctx context.Context) (*oidc.Provider, error) {
 	if l.p != nil {
 		return l.p, nil
 	}
-	p, err := oidc.NewProvider(oidc.ClientContext(ctx, l.client), l.issuer)
+	want := l.expect
+	if want == "" {
+		want = l.issuer
+	}
+	dctx := oidc.ClientContext(ctx, l.client)
+	if want != l.issuer {
+		dctx = oidc.InsecureIssuerURLContext(dctx, want) // checked against the document below
+	}
+	p, err := oidc.NewProvider(dctx, l.issuer)
+	var mismatch *oidc.IssuerMismatchError
+	if errors.As(err, &mismatch) {
+		return nil, &IssuerError{DiscoveryURL: l.issuer, Want: want, Got: mismatch.Discovered, Setting: l.setting}
+	}
 	if err != nil {
 		return nil, &OrgError{Op: "OIDC discovery at " + l.issuer, Err: err}
+	}
+	var doc struct {
+		Issuer string `json:"issuer"`
+	}
+	if err := p.Claims(&doc); err == nil && doc.Issuer != want {
+		return nil, &IssuerError{DiscoveryURL: l.issuer, Want: want, Got: doc.Issuer, Setting: l.setting}
 	}
 	l.p = p
 	return p, nil
@@ -117,8 +152,15 @@ func NewWebServer(client *http.Client, loginURL, clientID, secret, redirectURL s
 		HTTP:           client,
 		SessionTimeout: sessionTimeout,
 		PKCE:           pkce,
-		provider:       &lazyProvider{issuer: loginURL, client: client},
+		provider:       &lazyProvider{issuer: loginURL, client: client, setting: "org.issuer"},
 	}
+}
+
+// SetIssuer makes the flow expect id_tokens (and the discovery document read from
+// the login URL) to name issuer instead of the login URL: org.issuer, for an org
+// whose My Domain names the generic login host as its issuer.
+func (w *WebServer) SetIssuer(issuer string) {
+	w.provider.expect = strings.TrimRight(issuer, "/")
 }
 
 func (w *WebServer) ctx(ctx context.Context) context.Context {
@@ -192,6 +234,9 @@ func (w *WebServer) identity(ctx context.Context, st salesforce.Token, nonce str
 		v := p.Verifier(&oidc.Config{ClientID: w.OAuth.ClientID})
 		idt, err := v.Verify(oidc.ClientContext(ctx, w.HTTP), st.IDToken)
 		if err != nil {
+			if iss := unverifiedIssuer(st.IDToken); iss != "" && strings.Contains(err.Error(), "issued by a different provider") {
+				return id, fmt.Errorf("id_token rejected: it names issuer %q: if that is the org's, set org.issuer to %q: %w", iss, iss, err)
+			}
 			return id, fmt.Errorf("id_token rejected: %w", err)
 		}
 		if idt.Nonce != nonce {
@@ -299,4 +344,24 @@ func classify(op string, err error) error {
 		return fmt.Errorf("%w (%s: %v)", ErrSessionEnded, op, err)
 	}
 	return &OrgError{Op: op, Err: err}
+}
+
+// unverifiedIssuer reads iss from a JWT without checking it, only to name it in
+// an error message.
+func unverifiedIssuer(raw string) string {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return ""
+	}
+	var c struct {
+		Iss string `json:"iss"`
+	}
+	if json.Unmarshal(b, &c) != nil {
+		return ""
+	}
+	return c.Iss
 }

@@ -41,7 +41,7 @@ func TestStandardClientCompletesCodeFlowWithPKCE(t *testing.T) {
 	if err != nil {
 		t.Fatalf("id_token verification: %v", err)
 	}
-	if idt.Nonce != "nonce-1" || idt.Subject != e.srv.URL+"/id/"+DefaultOrgID+"/005devorg00000AAAA" {
+	if idt.Nonce != "nonce-1" || idt.Subject != ProductionLoginHost+"/id/"+DefaultOrgID+"/005devorg00000AAAA" {
 		t.Errorf("wanted nonce-1 and the identity URL as sub, got %q %q", idt.Nonce, idt.Subject)
 	}
 	if err := idt.VerifyAccessToken(tok.AccessToken); err != nil {

@@ -20,6 +20,20 @@ const (
 	AdminApproved = "admin_approved"
 )
 
+// Org types: where the org's users log in and which JWT-bearer audience it accepts.
+const (
+	// OrgProduction is a production or Developer Edition org (login.salesforce.com).
+	OrgProduction = "production"
+	// OrgSandbox is a sandbox (test.salesforce.com; My Domain *.sandbox.my.salesforce.com).
+	OrgSandbox = "sandbox"
+)
+
+// Generic login hosts of Salesforce (reference 1.1).
+const (
+	ProductionLoginHost = "https://login.salesforce.com"
+	SandboxLoginHost    = "https://test.salesforce.com"
+)
+
 // Config describes a whole org. DefaultConfig returns one ready to use.
 type Config struct {
 	// Origin is the org's My Domain origin (scheme://host[:port]); it is the OIDC
@@ -28,6 +42,13 @@ type Config struct {
 	Origin string
 	// OrgID is the 18-character org id (prefix 00D).
 	OrgID string
+	// OrgType is OrgProduction (default) or OrgSandbox.
+	OrgType string
+	// LoginHost is the generic login host of the org type (default login.salesforce.com
+	// for production, test.salesforce.com for a sandbox). Salesforce puts it in the
+	// token response's id (https://login.salesforce.com/id/<org>/<user>) even when the
+	// token came from the My Domain, and accepts it as the JWT-bearer aud.
+	LoginHost string
 
 	Users  []User
 	Apps   []App
@@ -154,7 +175,9 @@ type Assumptions struct {
 	// JWTBearerSignsResponse adds issued_at and signature to the JWT-bearer response
 	// (5.4: a published example has neither).
 	JWTBearerSignsResponse bool
-	// JWTAudiences are the accepted JWT-bearer aud values besides the org's own origin.
+	// JWTAudiences are further accepted JWT-bearer aud values, besides the login host of
+	// the org type (LoginHost) and, with JWTAcceptOriginAudience, the org's own origin.
+	// Salesforce accepts only the audience that fits the org (5.3).
 	JWTAudiences []string
 	// JWTAcceptOriginAudience accepts the org's My Domain origin as aud (5.3).
 	JWTAcceptOriginAudience bool
@@ -173,6 +196,10 @@ type Assumptions struct {
 	// UIBridgeJSONErrors answers UI Bridge errors as {"error":word} JSON instead of the
 	// bare word as text/plain (2.1: shape UNCONFIRMED).
 	UIBridgeJSONErrors bool
+	// IssuerIsLoginHost serves the discovery document at the My Domain with the login
+	// host (LoginHost) as issuer, and signs id_tokens with that iss: which issuer a real
+	// org names there is not documented (1.11); the gateway's org.issuer handles it.
+	IssuerIsLoginHost bool
 	// UIBridgeSilentBadToken answers an expired, revoked or unknown token at the UI
 	// Bridge API with a bare 403 and an empty body instead of Bad_OAuth_Token (2.1: the
 	// word is not guaranteed; Salesforce's own helper refreshes on any 401/403).
@@ -209,7 +236,6 @@ func DefaultAssumptions() Assumptions {
 		CodeReuseRevokesTokens:      false,
 		RefreshReturnsIDToken:       true,
 		JWTBearerSignsResponse:      false,
-		JWTAudiences:                []string{"https://login.salesforce.com", "https://test.salesforce.com"},
 		JWTAcceptOriginAudience:     true,
 		JWTMaxLifetime:              3 * time.Minute,
 		IDTokenLifetime:             2 * time.Minute,
@@ -290,6 +316,16 @@ func (c Config) withDefaults() Config {
 	if c.Assumptions.IDTokenLifetime <= 0 {
 		c.Assumptions.IDTokenLifetime = 2 * time.Minute
 	}
+	if c.OrgType == "" {
+		c.OrgType = OrgProduction
+	}
+	if c.LoginHost == "" {
+		c.LoginHost = ProductionLoginHost
+		if c.OrgType == OrgSandbox {
+			c.LoginHost = SandboxLoginHost
+		}
+	}
+	c.LoginHost = strings.TrimSuffix(c.LoginHost, "/")
 	if c.Assumptions.FrontdoorFailureStatus == 0 {
 		c.Assumptions.FrontdoorFailureStatus = 200
 	}
@@ -311,6 +347,16 @@ func (c Config) validate() error {
 	var errs []error
 	if err := validateOrigin(c.Origin); err != nil {
 		errs = append(errs, err)
+	}
+	switch c.OrgType {
+	case "", OrgProduction, OrgSandbox:
+	default:
+		errs = append(errs, fmt.Errorf("devorg: OrgType must be %q or %q, got %q", OrgProduction, OrgSandbox, c.OrgType))
+	}
+	if c.LoginHost != "" {
+		if err := validateOrigin(c.LoginHost); err != nil {
+			errs = append(errs, fmt.Errorf("devorg: LoginHost: %w", err))
+		}
 	}
 	if !orgIDPattern.MatchString(c.OrgID) {
 		errs = append(errs, fmt.Errorf("devorg: OrgID must be 18 characters starting with 00D, got %q", c.OrgID))

@@ -95,7 +95,7 @@ func TestItem25Userinfo(t *testing.T) {
 		}
 		return resp, readBody(t, resp)
 	}
-	wantID := e.srv.URL + "/id/" + DefaultOrgID + "/005devorg00000AAAA"
+	wantID := ProductionLoginHost + "/id/" + DefaultOrgID + "/005devorg00000AAAA"
 	for _, c := range []struct{ name, url, bearer string }{
 		{"with a Bearer header", e.srv.URL + userinfoPath, at},
 		{"with the oauth_token parameter", e.srv.URL + userinfoPath + "?oauth_token=" + url.QueryEscape(at), ""},
@@ -115,12 +115,13 @@ func TestItem25Userinfo(t *testing.T) {
 			t.Errorf("wanted 403 text/plain Bad_OAuth_Token, got %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
 	})
-	t.Run("the identity URL answers for the token's user", func(t *testing.T) {
-		resp, body := get(t, wantID, at)
+	t.Run("the identity URL answers for the token's user (its path, on the org)", func(t *testing.T) {
+		onOrg := e.srv.URL + strings.TrimPrefix(wantID, ProductionLoginHost)
+		resp, body := get(t, onOrg, at)
 		if resp.StatusCode != 200 || !strings.Contains(body, `"username":"alice@devorg.example"`) {
 			t.Errorf("wanted the identity document, got %d %s", resp.StatusCode, body)
 		}
-		resp, body = get(t, wantID, "")
+		resp, body = get(t, onOrg, "")
 		if resp.StatusCode != 403 || body != "Missing_OAuth_Token" {
 			t.Errorf("wanted 403 Missing_OAuth_Token without a token, got %d %q", resp.StatusCode, body)
 		}

@@ -140,7 +140,8 @@ func TestItem17SuccessBody(t *testing.T) {
 	if !accessTokenShape.MatchString(at) || !strings.HasPrefix(at, DefaultOrgID[:15]+"!") {
 		t.Errorf("wanted an access token like 00D…!…, got %q", at)
 	}
-	wantID := e.srv.URL + "/id/" + DefaultOrgID + "/005devorg00000AAAA"
+	// The id names the generic login host even though the token came from the My Domain.
+	wantID := ProductionLoginHost + "/id/" + DefaultOrgID + "/005devorg00000AAAA"
 	if body["id"] != wantID || body["instance_url"] != e.srv.URL || body["token_type"] != "Bearer" || body["scope"] != "web api openid refresh_token" {
 		t.Errorf("wanted id %s, instance_url %s, Bearer, scope; got %v", wantID, e.srv.URL, body)
 	}
@@ -349,7 +350,10 @@ func TestItem21JWTBearer(t *testing.T) {
 		{"a wrong audience", key, with("aud", "https://gw.example.test/services/oauth2/token"), "", 400, "invalid_grant", "audience is invalid"},
 		{"an exp in the past", key, with("exp", now.Add(-time.Minute).Unix()), "", 400, "invalid_grant", "expired authorization code"},
 		{"an exp beyond 3 minutes", key, with("exp", now.Add(5*time.Minute).Unix()), "", 400, "invalid_grant", "expired authorization code"},
-		{"an exp in milliseconds", key, with("exp", now.Add(time.Minute).UnixMilli()), "", 400, "invalid_grant", "expired authorization code"},
+		{"an exp in milliseconds is accepted, as Salesforce's CLI sends it", key, with("exp", now.Add(time.Minute).UnixMilli()), "", 200, "", ""},
+		{"an exp in milliseconds beyond 3 minutes", key, with("exp", now.Add(5*time.Minute).UnixMilli()), "", 400, "invalid_grant", "expired authorization code"},
+		{"an exp in milliseconds in the past", key, with("exp", now.Add(-time.Minute).UnixMilli()), "", 400, "invalid_grant", "expired authorization code"},
+		{"a production org refuses the sandbox audience", key, with("aud", SandboxLoginHost), "", 400, "invalid_grant", "audience is invalid"},
 		{"an unknown user", key, with("sub", "nobody@devorg.example"), "", 400, "invalid_grant", "user hasn't approved this consumer"},
 		{"a self-authorize app the user never approved", key, map[string]any{"iss": jwtClient + ".self", "sub": "alice@devorg.example", "aud": "https://login.salesforce.com", "exp": now.Add(time.Minute).Unix()}, "", 400, "invalid_grant", "user hasn't approved this consumer"},
 		{"an admin-approved app without assignment", key, with("sub", "bob@devorg.example"), "", 400, "invalid_app_access", "user is not admin approved to access this app"},

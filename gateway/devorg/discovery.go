@@ -3,11 +3,12 @@ package devorg
 import "net/http"
 
 // handleDiscovery serves the OIDC discovery document (1.11): issuer is the org's own
-// origin and every endpoint lives under it.
+// origin (or the login host, Assumptions.IssuerIsLoginHost) and every endpoint lives
+// under the origin.
 func (o *Org) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	base := o.Origin()
 	doc := map[string]any{
-		"issuer":                                base,
+		"issuer":                                o.issuer(),
 		"authorization_endpoint":                base + authorizePath,
 		"token_endpoint":                        base + tokenPath,
 		"revocation_endpoint":                   base + revokePath,

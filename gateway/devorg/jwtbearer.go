@@ -9,8 +9,7 @@ import (
 )
 
 // assertionClaims are the JWT-bearer claims of 5.3. exp is read as a plain number so a
-// millisecond value is seen for what it is (far beyond 3 minutes) rather than rejected
-// as malformed.
+// millisecond value (which Salesforce accepts) can be told from seconds.
 type assertionClaims struct {
 	Issuer   string       `json:"iss"`
 	Subject  string       `json:"sub"`
@@ -59,6 +58,9 @@ func (o *Org) grantJWTBearer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	exp := *c.Expiry
+	if exp > millisecondExpiry {
+		exp /= 1000 // Salesforce's own CLI sends exp in milliseconds, and Salesforce accepts it
+	}
 	now := o.now()
 	if exp <= float64(now.Unix()) || exp > float64(now.Add(o.cfg.Assumptions.JWTMaxLifetime).Unix()) {
 		o.writeJSONError(w, TokenAssertionExpired)
@@ -98,8 +100,14 @@ func (o *Org) grantJWTBearer(w http.ResponseWriter, r *http.Request) {
 	o.writeTokenResponse(w, app, u, access, nil, "", false, o.cfg.Assumptions.JWTBearerSignsResponse)
 }
 
+// millisecondExpiry: an exp above this (year 5138 in seconds) is in milliseconds.
+const millisecondExpiry = 1e11
+
+// audienceAccepted: the login host of the org type (login. for production, test. for a
+// sandbox; never the other), the org's site URLs, the extra Assumptions.JWTAudiences and,
+// with JWTAcceptOriginAudience, the My Domain itself.
 func (o *Org) audienceAccepted(aud jwt.Audience) bool {
-	accepted := append([]string(nil), o.cfg.Assumptions.JWTAudiences...)
+	accepted := append([]string{o.cfg.LoginHost}, o.cfg.Assumptions.JWTAudiences...)
 	if o.cfg.Assumptions.JWTAcceptOriginAudience {
 		accepted = append(accepted, o.Origin())
 	}

@@ -77,7 +77,7 @@ func (o *Org) idToken(app *App, u *User, accessToken, nonce string) (string, err
 	sum := sha256.Sum256([]byte(accessToken))
 	first, last := splitName(u.Name)
 	claims := map[string]any{
-		"iss":                o.Origin(),
+		"iss":                o.issuer(),
 		"sub":                o.identityURL(u.ID),
 		"aud":                app.ClientID,
 		"exp":                now.Add(o.cfg.Assumptions.IDTokenLifetime).Unix(),

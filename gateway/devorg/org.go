@@ -230,6 +230,19 @@ func (a *App) hasCallback(uri string) bool {
 	return false
 }
 
+// identityURL is the user's identity URL as Salesforce writes it: on the generic login
+// host of the org type, not on the host the token came from.
 func (o *Org) identityURL(userID string) string {
-	return o.Origin() + "/id/" + o.cfg.OrgID + "/" + userID
+	return o.cfg.LoginHost + "/id/" + o.cfg.OrgID + "/" + userID
 }
+
+// issuer is the iss of id_tokens and the discovery document's issuer.
+func (o *Org) issuer() string {
+	if o.cfg.Assumptions.IssuerIsLoginHost {
+		return o.cfg.LoginHost
+	}
+	return o.Origin()
+}
+
+// LoginHost is the generic login host of the org's type.
+func (o *Org) LoginHost() string { return o.cfg.LoginHost }
