@@ -86,4 +86,3 @@ func TestOrgIssuerOverride(t *testing.T) {
 		}
 	})
 }
-
