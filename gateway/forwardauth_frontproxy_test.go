@@ -153,6 +153,15 @@ func TestForwardAuthBehindRealFrontProxies(t *testing.T) {
 				}
 			})
 
+			t.Run("visitors cannot call the auth endpoint themselves", func(t *testing.T) {
+				for _, p := range []string{"/__lo/auth", "/__lo/auth/private/x"} {
+					resp, body := rawTo(t, f.proxyAddr(), "GET", p, f.proxyHst, "X-Original-URI: /public/x")
+					if resp.StatusCode != http.StatusNotFound {
+						t.Errorf("%s: got %d %.80q, want the proxy's 404", p, resp.StatusCode, body)
+					}
+				}
+			})
+
 			t.Run("a public page needs no gateway session and carries no identity", func(t *testing.T) {
 				before := f.up.count()
 				resp, body := rawTo(t, f.proxyAddr(), "GET", "/public/x", f.proxyHst, spoofs...)
