@@ -76,6 +76,7 @@ type jbOptions struct {
 	relays         []config.APIRoute
 	runAs          string // client credentials Run As user; "" leaves the flow off
 	orgType        string // devorg.OrgProduction (default) or devorg.OrgSandbox
+	jwtDisabled    bool   // the ECA's JWT Bearer flow is off
 }
 
 type jbSetup struct {
@@ -98,7 +99,7 @@ func startJWT(t *testing.T, o jbOptions) *jbSetup {
 		Logger: slog.New(slog.NewTextHandler(js.logs, nil)),
 		OrgConfig: func(oc *devorg.Config) {
 			app := &oc.Apps[0]
-			app.JWTBearer = true
+			app.JWTBearer = !o.jwtDisabled
 			app.CertificatePEM = o.orgCertPEM
 			app.PermittedUsers = devorg.AdminApproved
 			app.AssignedUsernames = []string{harness.AliceUser}
@@ -329,6 +330,8 @@ func TestJWTBearerOrgRefusalsNameTheSettingToFix(t *testing.T) {
 			jbOptions{audience: "https://login.example.invalid"}, "set signin.jwt.audience"},
 		{"an assertion the org finds expired names the clock, not a reused code",
 			jbOptions{maxLifetime: time.Minute}, "check this machine's clock (NTP)"},
+		{"a JWT Bearer flow that is off in the ECA says to enable it",
+			jbOptions{jwtDisabled: true}, "enable the JWT Bearer flow in the ECA"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			js := startJWT(t, tc.opts)
