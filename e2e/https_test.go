@@ -220,7 +220,7 @@ func (s *httpsStack) siteJourney(t *testing.T) {
 	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.querySelector('form[data-lo-signout]').requestSubmit(), true`)); err != nil {
 		t.Fatalf("want the sign-out form submitted, got %v", err)
 	}
-	waitFor(t, b, tab, "the embed page signed out", statusIs("signed-out"), 15*time.Second)
+	waitFor(t, b, tab, "the signed-out page, after the org's end-session endpoint", `location.pathname === '/__lo/signedout' && !!document.querySelector('[data-lo-signout-how="end_session"]')`, 15*time.Second)
 	if n := len(s.sessionCookies(t, b)); n != 0 {
 		t.Errorf("want sign-out to clear the partitioned session cookie (same attributes), got %d left", n)
 	}
