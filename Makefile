@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 BUILD     := build
 
-.PHONY: all build test e2e bench bench-smoke fuzz lint run clean
+.PHONY: all build test e2e bench bench-smoke fuzz lint run clean axe-core
 
 all: build
 
@@ -47,6 +47,17 @@ lint:
 	$(GO) vet $(PKGS)
 	@command -v staticcheck >/dev/null 2>&1 || $(GO) install honnef.co/go/tools/cmd/staticcheck@latest
 	$$($(GO) env GOPATH)/bin/staticcheck $(PKGS)
+
+# Refresh the browser suite's vendored axe-core (e2e/a11y) from the npm registry.
+# The file is committed: CI runs the accessibility checks without npm or network.
+AXE_VERSION ?= 4.14.1
+axe-core:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
+	tar xzf axe-core-$(AXE_VERSION).tgz && \
+	cp package/axe.min.js $(CURDIR)/e2e/a11y/axe.min.js && \
+	cp package/LICENSE $(CURDIR)/e2e/a11y/axe-core.LICENSE && \
+	cp package/LICENSE-3RD-PARTY.txt $(CURDIR)/e2e/a11y/axe-core.LICENSE-3RD-PARTY.txt && \
+	rm -rf $$tmp && echo "axe-core $(AXE_VERSION) vendored; set a11y.Version to match"
 
 run:
 	$(GO) run ./cmd/logateway

@@ -18,8 +18,8 @@ var pages = template.Must(template.New("layout").Parse(`
 body{margin:0;font-family:"Salesforce Sans",-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;background:#f3f2f2;color:#16325c}
 .banner{background:#ffb75d;color:#080707;padding:6px 12px;font-size:13px;text-align:center}
 .wrap{max-width:380px;margin:48px auto;padding:0 16px}
-.logo{text-align:center;margin-bottom:24px;font-size:28px;font-weight:300;color:#00a1e0}
-.logo b{display:inline-block;background:#00a1e0;color:#fff;border-radius:40px;padding:6px 18px;font-weight:600}
+.logo{text-align:center;margin-bottom:24px;font-size:28px;font-weight:300;color:#0b5cab}
+.logo b{display:inline-block;background:#0b5cab;color:#fff;border-radius:40px;padding:6px 18px;font-weight:600}
 .card{background:#fff;border:1px solid #d8dde6;border-radius:4px;padding:20px}
 label{display:block;font-size:13px;color:#54698d;margin:12px 0 4px}
 input[type=text],input[type=password]{width:100%;box-sizing:border-box;padding:10px;border:1px solid #d8dde6;border-radius:4px;font-size:14px}
@@ -28,14 +28,16 @@ button.secondary{background:#fff;color:#0070d2;border:1px solid #d8dde6}
 .error{color:#c23934;background:#fdecea;border:1px solid #c23934;border-radius:4px;padding:10px;font-size:13px;margin-bottom:8px}
 .users{margin-top:16px;font-size:12px;color:#54698d}.users code{color:#16325c}
 ul.scopes{font-size:14px;padding-left:20px}
+h1.title{font-weight:400;font-size:20px;margin:0 0 8px}
 </style></head><body>
-{{if .DevBanner}}<div class="banner" role="note">devorg: an emulated Salesforce org for development and tests. This is not Salesforce.</div>{{end}}
-<div class="wrap"><div class="logo"><b>salesforce</b></div>{{end}}
+{{if .DevBanner}}<header class="banner">devorg: an emulated Salesforce org for development and tests. This is not Salesforce.</header>{{end}}
+<main class="wrap"><div class="logo"><b>salesforce</b></div>{{end}}
 
-{{define "foot"}}</div></body></html>{{end}}
+{{define "foot"}}</main></body></html>{{end}}
 
 {{define "login"}}{{template "head" .}}
 <div class="card">
+<h1 class="title">Log in to your org</h1>
 {{if .Error}}<div class="error" role="alert">{{.Error}}</div>{{end}}
 <form method="post" action="{{.Action}}" id="login_form">
 {{range $k, $v := .Hidden}}<input type="hidden" name="{{$k}}" value="{{$v}}">{{end}}
@@ -50,7 +52,7 @@ ul.scopes{font-size:14px;padding-left:20px}
 
 {{define "consent"}}{{template "head" .}}
 <div class="card">
-<h2 style="font-weight:400;font-size:20px;margin-top:0">Allow Access?</h2>
+<h1 class="title">Allow Access?</h1>
 <p><b>{{.AppName}}</b> is asking to:</p>
 <ul class="scopes">{{range .Scopes}}<li>{{.}}</li>{{end}}</ul>
 <p style="font-size:13px">You are signed in as {{.Username}}. Do you want to allow access?</p>
@@ -62,7 +64,7 @@ ul.scopes{font-size:14px;padding-left:20px}
 {{template "foot" .}}{{end}}
 
 {{define "message"}}{{template "head" .}}
-<div class="card"><h2 style="font-weight:400;font-size:20px;margin-top:0">{{.Heading}}</h2>
+<div class="card"><h1 class="title">{{.Heading}}</h1>
 {{range .Lines}}<p>{{.}}</p>{{end}}
 {{if .Link}}<p><a href="{{.Link}}">{{.LinkText}}</a></p>{{end}}</div>
 {{template "foot" .}}{{end}}
