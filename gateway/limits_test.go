@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logateway/logateway/gateway/auth"
 	"github.com/logateway/logateway/internal/harness"
 )
 
@@ -171,5 +173,49 @@ func TestSignOutBodiesAreBoundedInMemoryAndOnDisk(t *testing.T) {
 				t.Error("a refused sign-out signed the visitor out")
 			}
 		})
+	}
+}
+
+func TestFlowCookiesAreCappedAfter180SignInStarts(t *testing.T) {
+	env := harness.Start(t, harness.Options{})
+	c := harness.Client()
+	nf := noFollow(c)
+	u, _ := url.Parse(env.URL)
+	flowCookies := func() (n, bytes int) {
+		for _, ck := range c.Jar.Cookies(u) {
+			if strings.HasPrefix(ck.Name, "lo-flow-") {
+				n++
+				bytes += len(ck.Name) + len(ck.Value) + 3
+			}
+		}
+		return n, bytes
+	}
+	// One click on a hostile page can start this many sign-ins in the
+	// background (images, iframes, fetches with credentials).
+	for i := range 180 {
+		resp, err := nf.Get(env.URL + "/__lo/login?rd=" + url.QueryEscape(fmt.Sprintf("/page-%d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusFound {
+			t.Fatalf("start %d answered %d, want 302 to the org", i, resp.StatusCode)
+		}
+	}
+	n, size := flowCookies()
+	t.Logf("after 180 sign-in starts: %d flow cookies, %d bytes of them in every request", n, size)
+	if n > auth.MaxFlows {
+		t.Errorf("%d flow cookies after 180 starts, want at most %d", n, auth.MaxFlows)
+	}
+	if resp, err := c.Get(env.URL + "/__lo/session"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /__lo/session after 180 starts: %v %v, want 200", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if _, err := env.SignIn(c, harness.AliceUser, harness.AlicePass, "/"); err != nil {
+		t.Fatalf("signing in after 180 starts: %v", err)
+	}
+	if si := getSession(t, c, env.URL); !si.SignedIn {
+		t.Error("not signed in after completing the newest sign-in")
 	}
 }

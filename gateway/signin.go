@@ -74,6 +74,7 @@ func (g *Gateway) login(c *gin.Context) {
 		g.orgFailure(c, s, "signin_start", err)
 		return
 	}
+	s.flows.Prune(c.Writer, c.Request)
 	if err := s.flows.Write(c.Writer, fs); err != nil {
 		g.fail(c, s, http.StatusInternalServerError, failure{Reason: "internal", Heading: "Sign-in could not start", Message: "Try again in a moment.", Err: err})
 		return

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -89,6 +91,43 @@ func (f *FlowCookies) Write(w http.ResponseWriter, fs FlowState) error {
 		HttpOnly: true, Secure: f.secure, SameSite: http.SameSiteLaxMode,
 	})
 	return nil
+}
+
+// MaxFlows is how many sign-ins a browser may have in progress at once (one
+// flow cookie each). Without a cap, every start adds a cookie: a hostile page
+// that starts a few hundred sign-ins in the background would make the
+// browser's Cookie header too large for the site (431) until they expired.
+const MaxFlows = 4
+
+// Prune clears the request's flow cookies beyond the newest MaxFlows-1, oldest
+// first (those it cannot read count as oldest), so that the flow about to be
+// written makes at most MaxFlows.
+func (f *FlowCookies) Prune(w http.ResponseWriter, r *http.Request) {
+	type flow struct {
+		name    string
+		created int64
+	}
+	var flows []flow
+	seen := map[string]bool{}
+	for _, c := range r.Cookies() {
+		if !strings.HasPrefix(c.Name, f.prefix) || seen[c.Name] {
+			continue
+		}
+		seen[c.Name] = true
+		var fs FlowState
+		created := int64(0) // unreadable: cleared first
+		if securecookie.DecodeMulti(c.Name, c.Value, &fs, f.codecs...) == nil {
+			created = fs.Created
+		}
+		flows = append(flows, flow{c.Name, created})
+	}
+	if len(flows) < MaxFlows {
+		return
+	}
+	sort.SliceStable(flows, func(i, j int) bool { return flows[i].created < flows[j].created })
+	for _, fl := range flows[:len(flows)-(MaxFlows-1)] {
+		f.clear(w, fl.name)
+	}
 }
 
 // Take reads the flow cookie for state, checks it, and clears it (single use).
