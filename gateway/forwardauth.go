@@ -201,20 +201,9 @@ func originalRequest(r *http.Request) (target, method, problem string) {
 	return target, strings.ToUpper(method), ""
 }
 
-// accessOf judges a raw request target as the proxy judges a request that
-// carries it (proxy.Rules.MatchRequest): origin form by its raw path, absolute
-// form by its escaped path; what does not parse is Protected.
-func (s *site) accessOf(target string) proxy.Access {
-	req := http.Request{RequestURI: target, URL: &url.URL{}}
-	if target[0] != '/' {
-		u, err := url.ParseRequestURI(target)
-		if err != nil {
-			return proxy.Protected
-		}
-		req.URL = u
-	}
-	return s.rules.MatchRequest(&req)
-}
+// accessOf judges a raw request target with the function the full proxy's
+// MatchRequest uses, so both modes read every path alike.
+func (s *site) accessOf(target string) proxy.Access { return s.rules.MatchTarget(target) }
 
 func firstValue(v []string) string {
 	if len(v) == 0 {
