@@ -103,13 +103,8 @@ func siteChecklist(w io.Writer, c *Config, s *Site, idx int) {
 	st.step("OAuth Settings → Callback URL (exactly this, one per line):")
 	st.line("%s", s.CallbackURL())
 	st.step("OAuth Settings → Selected OAuth Scopes — move these to Selected:")
-	seen := map[string]bool{}
-	for _, sc := range s.ECA.Scopes {
-		l := ScopeLabel(sc)
-		if !seen[l] {
-			seen[l] = true
-			st.line("- %s", l)
-		}
+	for _, l := range consentLabels(s.ECA.Scopes) {
+		st.line("- %s", l)
 	}
 	if s.Embeds() && !hasScope("full") {
 		for _, want := range accScopes {
@@ -167,8 +162,16 @@ func siteChecklist(w io.Writer, c *Config, s *Site, idx int) {
 				st.line("(and the service user %s for api_relay %s)", r.ServiceUsername, r.Prefix)
 			}
 		}
+		st.line("Visitors never see a consent page: the app is pre-approved for them.")
 	} else {
-		st.line("Permitted Users: All users may self-authorize (or Admin approved users are pre-authorized + profiles/permission sets)")
+		st.line("Permitted Users: All users may self-authorize — then each visitor sees Salesforce's \"Allow Access?\" page at the")
+		st.line("first sign-in, asking them to allow the app (its name from step 1) to:")
+		for _, l := range consentLabels(s.ECA.Scopes) {
+			st.line("  - %s", l)
+		}
+		st.line("To spare visitors that page, pre-approve the app: Permitted Users = Admin approved users are pre-authorized,")
+		st.line("then Manage Profiles / Manage Permission Sets: add the ones every visitor holds. Users without one are refused")
+		st.line("(\"user is not admin approved to access this app\"; the gateway shows them a polite 403 page).")
 	}
 	if hasScope("refresh_token") || hasScope("offline_access") {
 		st.line("Refresh Token Policy: Refresh token is valid until revoked, or expires no sooner than session.absolute_timeout (%s)", c.Session.AbsoluteTimeout)
@@ -210,6 +213,11 @@ func siteChecklist(w io.Writer, c *Config, s *Site, idx int) {
 		st.line("(metadata: MyDomainSettings.isFirstPartyCookieUseRequired = false; Lightning Out needs cross-domain session cookies)")
 	}
 
+	st.step("Sign-out: the gateway revokes the visitor's token, then sends the browser to the org's end-session endpoint")
+	st.line("(%s/services/auth/idp/oidc/logout, from its discovery document) to end the Salesforce session too, asking it", strings.TrimRight(s.Org.MyDomain, "/"))
+	st.line("to send the visitor back to: %s", strings.TrimRight(s.URL, "/")+"/__lo/signedout")
+	st.line("If visitors stay on Salesforce's \"You are logged out\" page instead, the org did not accept that address:")
+	st.line("allow it as the app's logout (post-logout redirect) URL.")
 	st.step("CORS: nothing to add for the gateway — it calls the OAuth and UI Bridge endpoints server-side.")
 	st.line("Only if your own browser code calls Salesforce directly: Setup → CORS → add %s (CorsWhitelistOrigin)", s.URL)
 	st.line("and tick Enable CORS for OAuth endpoints (SecuritySettings.sessionSettings.enableOauthCorsPolicy).")
@@ -219,6 +227,20 @@ func siteChecklist(w io.Writer, c *Config, s *Site, idx int) {
 		st.step("Visitors' browsers must allow third-party cookies for the org's domains (Safari: Prevent cross-site tracking), or serve the org on a custom domain under the site's registrable domain.")
 	}
 	fmt.Fprintln(w, "    Salesforce takes several minutes (about 10) to apply changes to the app.")
+}
+
+// consentLabels are the lines Salesforce's consent page lists for the scopes: each
+// Setup label once, in the order the scopes are configured.
+func consentLabels(scopes []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, sc := range scopes {
+		if l := ScopeLabel(sc); !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func secretHint(s *Site) string {

@@ -38,6 +38,13 @@ func TestChecklist(t *testing.T) {
 			"CORS: nothing to add for the gateway",
 			"API Only User",
 			"LOGATEWAY_ECA_CLIENT_SECRET",
+			// Why visitors see a consent page, what it lists, and how to spare them it.
+			"each visitor sees Salesforce's \"Allow Access?\" page",
+			"  - Manage user data via Web browsers (web)",
+			"To spare visitors that page, pre-approve the app: Permitted Users = Admin approved users are pre-authorized",
+			"Manage Profiles / Manage Permission Sets",
+			// Sign-out's end-session return address.
+			"to send the visitor back to: https://www.example.com/__lo/signedout",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("want the checklist to contain %q, got:\n%s", want, out)
@@ -61,7 +68,7 @@ func TestChecklist(t *testing.T) {
 		var b bytes.Buffer
 		Checklist(&b, c)
 		out := b.String()
-		for _, want := range []string{"Enable JWT Bearer Flow: checked; upload certificate: " + dir + "/jwt.crt", "Admin approved users are pre-authorized", "Select Profiles / Select Permission Sets", "signin.idp.username_claim = email"} {
+		for _, want := range []string{"Enable JWT Bearer Flow: checked; upload certificate: " + dir + "/jwt.crt", "Admin approved users are pre-authorized", "Select Profiles / Select Permission Sets", "signin.idp.username_claim = email", "Visitors never see a consent page"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("want the checklist to contain %q, got:\n%s", want, out)
 			}
