@@ -82,6 +82,18 @@ func TestForwardAuthAnswersByAccessAndSession(t *testing.T) {
 	}
 }
 
+func TestForwardAuthRequestsAreCountedUnderTheirOwnRoute(t *testing.T) {
+	p := startFwd(t, nil)
+	p.auth(t, "/public/x")
+	p.auth(t, "/private/x")
+	if n := pxCounter(t, p.Env, "logateway_http_requests_total", map[string]string{"route": "forward_auth", "code": "200"}); n != 1 {
+		t.Errorf("forward_auth 200 count = %v, want 1", n)
+	}
+	if n := pxCounter(t, p.Env, "logateway_http_requests_total", map[string]string{"route": "forward_auth", "code": "401"}); n != 1 {
+		t.Errorf("forward_auth 401 count = %v, want 1", n)
+	}
+}
+
 // aliceUser is what X-Forwarded-User carries for the emulated org's alice.
 const aliceUser = "alice@devorg.example"
 
