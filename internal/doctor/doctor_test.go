@@ -16,6 +16,7 @@ import (
 
 	"github.com/logateway/logateway/config"
 	"github.com/logateway/logateway/gateway/devorg"
+	"github.com/logateway/logateway/gateway/devorg/lo"
 	"github.com/logateway/logateway/gateway/salesforce"
 	"github.com/logateway/logateway/internal/doctor"
 	"github.com/logateway/logateway/internal/harness"
@@ -340,5 +341,56 @@ func TestHTTPSSiteBehindTLSTermination(t *testing.T) {
 	}
 	if len(asked) != 1 || asked[0] != "shop.example.com" {
 		t.Errorf("resolver asked for %v, want [shop.example.com]", asked)
+	}
+}
+
+// TestScriptsTheEmbedLoads covers the sdk bootstrap and a library URL that
+// redirects elsewhere: each wrong setting is one failing line.
+func TestScriptsTheEmbedLoads(t *testing.T) {
+	cases := []struct {
+		name      string
+		edit      func(t *testing.T, sc *config.Site, orgURL string)
+		failCheck string
+		fixWants  string
+	}{
+		{"sdk mode with the org's bundle", func(_ *testing.T, sc *config.Site, orgURL string) {
+			sc.LightningOut.Bootstrap, sc.LightningOut.SDKURL = "sdk", orgURL+lo.SDKPath
+		}, "", ""},
+		{"sdk mode with a bundle URL that is not there", func(_ *testing.T, sc *config.Site, orgURL string) {
+			sc.LightningOut.Bootstrap, sc.LightningOut.SDKURL = "sdk", orgURL+"/acc/sdk/missing.js"
+		}, doctor.CheckACCSDK, "lightning_out.sdk_url"},
+		{"a library URL that redirects to another origin", func(t *testing.T, sc *config.Site, orgURL string) {
+			redirector := httptest.NewServer(http.RedirectHandler(orgURL+lo.LibraryPath, http.StatusFound))
+			t.Cleanup(redirector.Close)
+			sc.LightningOut.ScriptURL = redirector.URL + "/lo.js"
+		}, doctor.CheckEmbedCSP, "lightning_out.script_url"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := harness.Start(t, harness.Options{Config: func(c *config.Config) {
+				tc.edit(t, &c.Sites[0], c.Sites[0].Org.MyDomain)
+			}})
+			rep, err := doctor.Run(context.Background(), env.Config, doctor.Options{Gateway: env.Gateway})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var failed []doctor.Result
+			for _, r := range rep.Sites[0].Results {
+				if r.Status == doctor.Fail {
+					failed = append(failed, r)
+				}
+			}
+			switch {
+			case tc.failCheck == "" && len(failed) != 0:
+				t.Fatalf("want no failure, got %+v", failed)
+			case tc.failCheck != "" && (len(failed) != 1 || failed[0].Check != tc.failCheck || !strings.Contains(failed[0].Fix, tc.fixWants)):
+				t.Fatalf("want one failure on %s naming %s, got %+v", tc.failCheck, tc.fixWants, failed)
+			}
+			if tc.failCheck == "" {
+				if r := result(t, rep, doctor.CheckACCSDK); r.Status != doctor.OK {
+					t.Errorf("acc_sdk: %s %s", r.Status, r.Detail)
+				}
+			}
+		})
 	}
 }

@@ -84,7 +84,7 @@ func (d *siteDoctor) checkEmbedCSP(_ context.Context) {
 		return
 	}
 	pol := parseCSP(csp)
-	type need struct{ what, url, dir string }
+	type need struct{ what, url, dir, key string }
 	var needs []need
 	if d.s.LightningOut.Bootstrap == "sdk" {
 		sdk := d.sdkFinal
@@ -94,19 +94,19 @@ func (d *siteDoctor) checkEmbedCSP(_ context.Context) {
 				sdk = d.s.URL + sdk
 			}
 		}
-		needs = append(needs, need{"the ACC Web SDK bundle", sdk, "script-src"})
+		needs = append(needs, need{"the ACC Web SDK bundle", sdk, "script-src", "lightning_out.sdk_url"})
 	} else {
 		src := d.scriptFinal
 		if src == "" {
 			src = d.s.LightningOut.ScriptURL
 		}
-		needs = append(needs, need{"the Lightning Out 2.0 library", src, "script-src"})
+		needs = append(needs, need{"the Lightning Out 2.0 library", src, "script-src", "lightning_out.script_url"})
 	}
-	needs = append(needs, need{"the org's Lightning Out frames", d.s.Org.MyDomain, "frame-src"})
+	needs = append(needs, need{"the org's Lightning Out frames", d.s.Org.MyDomain, "frame-src", "org.my_domain"})
 	for _, n := range needs {
 		if !pol.allows(n.dir, n.url, d.s.URL) {
 			d.fail(CheckEmbedCSP, fmt.Sprintf("the embed page's CSP %s does not allow %s from %s", n.dir, n.what, origin(n.url)),
-				fmt.Sprintf("%s: point it at %s's own URL (the browser ends at %s)", d.key("lightning_out.script_url / sdk_url"), n.what, n.url))
+				fmt.Sprintf("%s: set it to where %s really is (the browser ends at %s)", d.key(n.key), n.what, n.url))
 			return
 		}
 	}
