@@ -25,8 +25,9 @@ func devorgCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	callbacks := fs.String("callback", "http://localhost:8080/callback.html", "comma-separated callback URLs registered on the emulated ECA")
 	hosts := fs.String("host-origin", "http://localhost:8080", "comma-separated host page origins (Lightning Out trusted domains)")
 	publicURL := fs.String("public-url", "", "the org's origin as browsers and the gateway reach it, e.g. https://org.example.test behind a TLS proxy (default: http://<listen address>)")
+	file := fs.String("config", "", "YAML file describing the org: apps, callback URLs, certificates, pre-authorized users, users, org type, knobs (flags given explicitly win over it)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: logateway devorg [flags]\n\nRuns the emulated Salesforce org alone (OIDC, OAuth token flows, UI Bridge API,\nfrontdoor, Lightning Out 2.0 and ACC stand-ins). Test users are listed on its sign-in page.\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: logateway devorg [--config devorg.yaml] [flags]\n\nRuns the emulated Salesforce org alone (OIDC, OAuth token flows, UI Bridge API,\nfrontdoor, Lightning Out 2.0 and ACC stand-ins). Test users are listed on its sign-in page.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -35,9 +36,24 @@ func devorgCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return exitError{code: 2}
 	}
+	var f devorg.File
+	if *file != "" {
+		var err error
+		if f, err = devorg.ReadFile(*file); err != nil {
+			return exitError{code: 2, msg: "logateway devorg: " + err.Error()}
+		}
+		given := map[string]bool{}
+		fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+		if !given["public-url"] && f.PublicURL != "" {
+			*publicURL = f.PublicURL
+		}
+		if !given["listen"] && f.Listen != "" {
+			*listen = f.Listen
+		}
+	}
 	origin, err := publicOrigin(*publicURL)
 	if err != nil {
-		return exitError{code: 2, msg: "logateway devorg: --public-url: " + err.Error()}
+		return exitError{code: 2, msg: "logateway devorg: --public-url / public_url: " + err.Error()}
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -46,12 +62,23 @@ func devorgCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if origin == "" {
 		origin = "http://" + ln.Addr().String()
 	}
-	cfg := devorg.DefaultConfig(origin, split(*callbacks), split(*hosts))
-	cfg.Knobs, cfg.DevBanner = true, true
+	cfg, err := f.Config(origin, split(*callbacks), split(*hosts))
+	if err != nil {
+		ln.Close()
+		return exitError{code: 2, msg: "logateway devorg: " + err.Error()}
+	}
+	cfg.DevBanner = true
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	org, err := devorg.New(cfg)
 	if err != nil {
-		return err
+		ln.Close()
+		return exitError{code: 2, msg: "logateway devorg: " + err.Error()}
+	}
+	for _, a := range f.Approvals() {
+		if err := org.Approve(a[0], a[1]); err != nil {
+			ln.Close()
+			return exitError{code: 2, msg: "logateway devorg: apps approved: " + err.Error()}
+		}
 	}
 	srv := &http.Server{Handler: org, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
