@@ -65,8 +65,8 @@ func signinRefusal(err error) (status int, f failure, ok bool) {
 			return http.StatusBadRequest, failure{Reason: "code_expired", Heading: "This sign-in link has expired or was already used",
 				Message: "Start again to sign in.", Hint: ie.Hint(), Err: err}, true
 		}
-		return http.StatusBadGateway, failure{Reason: "idp_error", Heading: "Sign-in is misconfigured",
-			Message: "The sign-in service refused this site. The site's administrator has been told what to fix.", Hint: ie.Hint(), Err: err}, true
+		return http.StatusBadGateway, failure{Reason: "idp_error", Heading: "Sign-in is not set up correctly",
+			Message: "The sign-in service refused this site, so you were not signed in. Its administrator can find what to fix in the gateway's log under the request ID below.", Hint: ie.Hint(), Err: err}, true
 	}
 	se, isSF := salesforce.AsError(err)
 	if !isSF {

@@ -205,9 +205,14 @@ func (g *Gateway) fail(c *gin.Context, s *site, status int, f failure) {
 		// A failed callback keeps ?code=…&state=… in the address bar otherwise.
 		ScrubQuery: s != nil && c.Request.URL.Path == s.callback && c.Request.URL.RawQuery != "",
 	}
-	if data.RetryURL == "" {
+	switch {
+	case data.RetryURL == "":
 		data.RetryURL = "/"
 		data.RetryLabel = "Back to the site"
+	case strings.HasPrefix(data.RetryURL, "/__lo/login"):
+		data.RetryLabel = "Sign in again"
+	case strings.HasPrefix(data.RetryURL, "/__lo/logout"):
+		data.RetryLabel = "Open the sign-out page"
 	}
 	g.render(c, status, "error", data)
 	c.Abort()

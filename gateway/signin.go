@@ -102,13 +102,13 @@ var orgAuthErrors = map[string]failure{
 	"OAUTH_APP_ACCESS_DENIED": {Reason: "app_access_denied", Heading: "You are not allowed to use this app",
 		Message: "Your Salesforce user is not permitted to use this app. Ask your administrator for access.",
 		Hint:    "ECA → Policies → Permitted Users is 'Admin approved users are pre-authorized': assign the user's profile or a permission set to the app"},
-	"redirect_uri_mismatch": {Reason: "redirect_uri_mismatch", Heading: "Sign-in is misconfigured",
+	"redirect_uri_mismatch": {Reason: "redirect_uri_mismatch", Heading: "Sign-in is not set up correctly",
 		Message: "The sign-in service refused this site's return address.",
 		Hint:    "the ECA's Callback URL must be exactly the gateway's callback URL (see `logateway check`)"},
-	"invalid_client_id": {Reason: "invalid_client", Heading: "Sign-in is misconfigured",
+	"invalid_client_id": {Reason: "invalid_client", Heading: "Sign-in is not set up correctly",
 		Message: "The sign-in service does not know this site.",
 		Hint:    "eca.client_id does not match the ECA's Consumer Key, or the ECA is not installed in this org"},
-	"invalid_scope": {Reason: "invalid_scope", Heading: "Sign-in is misconfigured",
+	"invalid_scope": {Reason: "invalid_scope", Heading: "Sign-in is not set up correctly",
 		Message: "The sign-in service refused the access this site asked for.",
 		Hint:    "every scope in eca.scopes must be selected in the ECA's OAuth scopes"},
 	"immediate_unsuccessful": {Reason: "login_required", Heading: "Please sign in",
@@ -155,7 +155,7 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 		f.Retry = retry
 		f.Err = errors.New("org redirect error " + code + ": " + clip(q.Get("error_description"), 200))
 		status := http.StatusForbidden
-		if strings.Contains(f.Heading, "misconfigured") {
+		if strings.Contains(f.Heading, "not set up correctly") {
 			status = http.StatusBadGateway
 		}
 		g.fail(c, s, status, f)
@@ -233,7 +233,7 @@ func (g *Gateway) orgFailure(c *gin.Context, s *site, reason string, err error, 
 		status = http.StatusBadGateway
 		f.Reason = "org_error"
 		f.Heading = "Salesforce refused the request"
-		f.Message = "The sign-in service refused this request. The site's administrator has been told what to fix."
+		f.Message = "Salesforce refused this site's request, so you were not signed in. The problem is on this site's side: its administrator can find what to fix in the gateway's log under the request ID below."
 		f.Hint = se.Hint()
 	} else if !salesforce.IsTransient(err) && !errors.As(err, new(*auth.OrgError)) {
 		status = http.StatusBadGateway

@@ -140,3 +140,33 @@ func TestTheGatewayServesAFavicon(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryErrorPageOffersANextStepAndTheRequestID(t *testing.T) {
+	env := harness.Start(t, harness.Options{})
+	cases := []struct {
+		name, method, path string
+		hdr                map[string]string
+		wantStatus         int
+		wantAction         string // the primary button
+	}{
+		{"an unknown gateway path", http.MethodGet, "/__lo/nothing-here", nil, http.StatusNotFound, `href="/">Back to the site</a>`},
+		{"a forged callback", http.MethodGet, "/callback.html?state=forged&code=x", nil, http.StatusBadRequest, `">Sign in again</a>`},
+		{"a cross-site sign-out", http.MethodPost, "/__lo/logout", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden, `href="/__lo/logout">Open the sign-out page</a>`},
+		{"a sign-in popup for an untrusted page", http.MethodGet, "/__lo/login?popup=1&origin=https%3A%2F%2Fevil.example", nil, http.StatusBadRequest, `class="lo-btn" href=`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, page := secDo(t, harness.Client(), tc.method, env.URL+tc.path, tc.hdr, "")
+			rid := resp.Header.Get("X-Request-Id")
+			if resp.StatusCode != tc.wantStatus {
+				t.Errorf("want %d, got %d", tc.wantStatus, resp.StatusCode)
+			}
+			if !strings.Contains(page, tc.wantAction) {
+				t.Errorf("want the next step %q on the page, got %s", tc.wantAction, page)
+			}
+			if rid == "" || !strings.Contains(page, "contact this site's support and quote request ID <code>"+rid+"</code>") {
+				t.Errorf("want the page to name the request id %q with whom to give it, got %s", rid, page)
+			}
+		})
+	}
+}
