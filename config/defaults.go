@@ -130,6 +130,8 @@ func (s *Site) normalize() {
 	}
 	setStr(&s.Cookie.SameSite, "lax")
 	s.Cookie.SameSite = strings.ToLower(s.Cookie.SameSite)
+	setStr(&s.Cookie.CrossSite, "anonymous")
+	s.Cookie.CrossSite = strings.ToLower(s.Cookie.CrossSite)
 
 	h := &s.IdentityHeaders
 	setStr(&h.User, DefaultHeaderUser)

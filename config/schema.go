@@ -289,6 +289,12 @@ type Cookie struct {
 	// SameSite: "lax" (default) or "none" (embed framed by a trusted domain on another site; needs https).
 	SameSite    string `yaml:"same_site"`
 	Partitioned bool   `yaml:"partitioned"` // CHIPS, with same_site none
+	// CrossSite is what happens, with same_site none, to a cross-site unsafe
+	// request (POST, PUT, PATCH, DELETE, …) or WebSocket handshake whose Origin
+	// is neither the site nor a trusted domain: "anonymous" (default: proxied
+	// without the session, as a SameSite=Lax cookie would have been withheld)
+	// or "refuse" (403).
+	CrossSite string `yaml:"cross_site"`
 }
 
 // IdentityHeaders names the headers the upstream receives; "" uses the default, "-" disables one.

@@ -209,6 +209,9 @@ func validateSite(c *Config, s *Site, p string, ps *problems) {
 	default:
 		ps.add(p+".cookie.same_site", "use lax (default) or none", "%q is not a SameSite mode", s.Cookie.SameSite)
 	}
+	if s.Cookie.CrossSite != "anonymous" && s.Cookie.CrossSite != "refuse" {
+		ps.add(p+".cookie.cross_site", "use anonymous (default) or refuse", "%q is not a cross-site mode", s.Cookie.CrossSite)
+	}
 	if s.Cookie.Partitioned && s.Cookie.SameSite != "none" {
 		ps.add(p+".cookie.partitioned", "set cookie.same_site: none, or remove partitioned",
 			"partitioned cookies (CHIPS) only matter with same_site none; with %q it does nothing", s.Cookie.SameSite)

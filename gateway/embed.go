@@ -113,6 +113,14 @@ func (g *Gateway) proxyRequest(c *gin.Context, s *site) {
 		g.storeFailure(c, s, err)
 		return
 	}
+	if sess != nil && s.crossSiteWrite(r) {
+		if s.crossSite == crossSiteRefuse {
+			g.refuseCrossSite(c, s)
+			return
+		}
+		g.deps.Logger.Debug("cross-site write proxied without the session", "rid", info(c).rid, "site", s.name)
+		sess = nil
+	}
 	if sess == nil {
 		if access == protectedAccess {
 			g.needSignin(c, s)

@@ -47,6 +47,7 @@ type site struct {
 	limiter    *limiter
 	relays     []*relay
 	cookieName string
+	crossSite  crossSiteGuard
 	secure     bool
 	orgHTTP    *http.Client // calls to the org and the IdP (org.ca_file's roots when set)
 	identity   identityHeaders
@@ -79,6 +80,12 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 	sameSite := http.SameSiteLaxMode
 	if sc.Cookie.SameSite == "none" {
 		sameSite = http.SameSiteNoneMode
+	}
+	if sameSite == http.SameSiteNoneMode {
+		s.crossSite = crossSiteAnonymous
+		if sc.Cookie.CrossSite == "refuse" {
+			s.crossSite = crossSiteRefuse
+		}
 	}
 	s.sessions, err = session.NewManager(d.Store, session.Options{
 		CookieName:      s.cookieName,
