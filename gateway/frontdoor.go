@@ -16,7 +16,8 @@ import (
 
 // frontdoor mints a single-use frontdoor URL through the org's UI Bridge API.
 // GET answers exactly like the /__lo/frontdoor helper of Salesforce's React ACC
-// template (reference 2.3), so apps built from it work unchanged; POST is ours.
+// template (docs/salesforce.md §2.3); that template calls it only on localhost, so
+// elsewhere an app passes the URL itself (README, docs/react-acc). POST is ours.
 // The URL is never logged, cached or put in a URL we serve.
 func (g *Gateway) frontdoor(c *gin.Context) {
 	s := info(c).site
