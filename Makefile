@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 BUILD     := build
 
-.PHONY: all build test e2e bench bench-smoke fuzz lint run clean axe-core
+.PHONY: all build test test-chart e2e bench bench-smoke fuzz lint run clean axe-core
 
 all: build
 
@@ -18,6 +18,13 @@ build:
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+	$(MAKE) test-chart
+
+# The Helm chart rendered with Helm's Go SDK and decoded strictly into the
+# Kubernetes API types; its own module (deploy/helm/test) keeps Helm and
+# Kubernetes out of the gateway's go.mod.
+test-chart:
+	cd deploy/helm/test && $(GO) vet ./... && $(GO) test -count=1 -timeout 10m ./...
 
 # The browser suite: Debian's Chromium (/usr/bin/chromium) through every visitor
 # journey against the gateway in dev mode. Screenshots land in $(BUILD)/e2e/.
