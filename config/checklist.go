@@ -70,6 +70,11 @@ func (s *steps) line(format string, args ...any) {
 
 func siteChecklist(w io.Writer, c *Config, s *Site, idx int) {
 	fmt.Fprintf(w, "Salesforce Setup checklist for sites[%d] %s (org %s)\n", idx, s.URL, s.Org.MyDomain)
+	if s.IsSandbox() {
+		fmt.Fprintf(w, "    SANDBOX: users log in at %s (not login.salesforce.com); JWT bearer assertions carry aud %s (signin.jwt.audience is %s).\n",
+			SandboxJWTAudience, SandboxJWTAudience, s.Signin.JWT.Audience)
+		fmt.Fprintln(w, "    Make these settings in the sandbox itself: a sandbox refresh copies production's Setup and its External Client Apps get new consumer keys.")
+	}
 	if c.Dev {
 		fmt.Fprintln(w, "    DEV MODE: the emulated org already matches this; the steps below are what a real org needs.")
 	}

@@ -54,3 +54,47 @@ func TestOrgIssuerIsValidated(t *testing.T) {
 		})
 	}
 }
+
+func TestSandboxInCheckAndChecklist(t *testing.T) {
+	sandbox := func(edit func(s *Site)) *Config {
+		cfg := validConfig()
+		s := &cfg.Sites[0]
+		s.Org.MyDomain = "https://acme--uat.sandbox.my.salesforce.com"
+		s.Signin.Flow = "jwt-bearer"
+		if edit != nil {
+			edit(s)
+		}
+		cfg.Normalize()
+		return cfg
+	}
+	t.Run("the checklist says sandbox, its login host and audience", func(t *testing.T) {
+		var b strings.Builder
+		Checklist(&b, sandbox(nil))
+		for _, want := range []string{"SANDBOX: users log in at https://test.salesforce.com", "aud https://test.salesforce.com (signin.jwt.audience is https://test.salesforce.com)"} {
+			if !strings.Contains(b.String(), want) {
+				t.Errorf("wanted %q in the checklist, got:\n%s", want, b.String())
+			}
+		}
+	})
+	t.Run("the production audience on a sandbox is a warning naming the key", func(t *testing.T) {
+		ws := Warnings(sandbox(func(s *Site) { s.Signin.JWT.Audience = DefaultJWTAudience }))
+		if len(ws) == 0 || ws[0].Path != "sites[0].signin.jwt.audience" || !strings.Contains(ws[0].Message, "is a sandbox") {
+			t.Errorf("wanted a warning at sites[0].signin.jwt.audience, got %v", ws)
+		}
+	})
+	t.Run("login.salesforce.com as login_url of a sandbox is a warning", func(t *testing.T) {
+		ws := Warnings(sandbox(func(s *Site) { s.Org.LoginURL = DefaultJWTAudience }))
+		found := false
+		for _, w := range ws {
+			found = found || w.Path == "sites[0].org.login_url"
+		}
+		if !found {
+			t.Errorf("wanted a warning at sites[0].org.login_url, got %v", ws)
+		}
+	})
+	t.Run("the default sandbox audience warns about nothing", func(t *testing.T) {
+		if ws := Warnings(sandbox(nil)); len(ws) != 0 {
+			t.Errorf("wanted no warning, got %v", ws)
+		}
+	})
+}

@@ -1,6 +1,9 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Warnings lists settings that are valid but likely to fail against a real org. They do
 // not stop the gateway; `logateway check` prints them and serve logs them at start.
@@ -17,6 +20,7 @@ func Warnings(c *Config) []Problem {
 var accScopes = []string{"api", "lightning"}
 
 func siteWarnings(s *Site, p string, ps *problems) {
+	orgTypeWarnings(s, p, ps)
 	if !s.Embeds() || hasAny(s.ECA.Scopes, "full") {
 		return
 	}
@@ -37,4 +41,27 @@ func hasAny(list []string, want ...string) bool {
 		}
 	}
 	return false
+}
+
+// orgTypeWarnings: a sandbox (My Domain *.sandbox.my.salesforce.com) accepts JWT
+// assertions for https://test.salesforce.com, a production org for
+// https://login.salesforce.com; the other generic host is refused (audience is invalid).
+func orgTypeWarnings(s *Site, p string, ps *problems) {
+	jwt := s.Signin.Flow == "jwt-bearer"
+	for _, r := range s.APIRelay {
+		jwt = jwt || (r.Identity == "service" && r.ServiceFlow == "jwt-bearer")
+	}
+	aud := s.Signin.JWT.Audience
+	switch {
+	case jwt && s.IsSandbox() && aud == DefaultJWTAudience:
+		ps.add(p+".signin.jwt.audience", "set it to "+SandboxJWTAudience+" (or remove it: that is the default for a sandbox)",
+			"%s is the production login host, but org.my_domain %s is a sandbox: Salesforce refuses the assertion (audience is invalid)", aud, s.Org.MyDomain)
+	case jwt && !s.IsSandbox() && aud == SandboxJWTAudience:
+		ps.add(p+".signin.jwt.audience", "set it to "+DefaultJWTAudience+" (or remove it) unless the org is a sandbox",
+			"%s is the sandbox login host, but org.my_domain %s is not a sandbox (*.sandbox.my.salesforce.com)", aud, s.Org.MyDomain)
+	}
+	if s.IsSandbox() && strings.EqualFold(s.Org.LoginURL, DefaultJWTAudience) {
+		ps.add(p+".org.login_url", "remove it (the My Domain is used) or set it to "+SandboxJWTAudience,
+			"login.salesforce.com does not sign in users of a sandbox such as %s", s.Org.MyDomain)
+	}
 }
