@@ -879,8 +879,13 @@
       var popupURL = popupLoginURL(loginHref, base, state, pageOrigin, gatewayOrigin);
       popupSignIn(popupURL, gatewayOrigin).then(function (msg) {
         if (msg === null) {
-          if (isFramed) signinFailed('Your browser blocked the sign-in window. Allow pop-ups for this site and click Sign in again.');
-          else global.location.assign(loginHref);
+          // Navigating instead works only on the gateway's own site: elsewhere the
+          // cookie would land in the gateway's partition, not this page's.
+          if (isFramed || pageOrigin !== gatewayOrigin) {
+            signinFailed('Your browser blocked the sign-in window. Allow pop-ups for this site and click Sign in again.');
+          } else {
+            global.location.assign(loginHref);
+          }
           return;
         }
         if (!msg.ok) return;
@@ -918,12 +923,21 @@
         });
     }
 
+    var storageAccessTried = false;
+
     function onSigninClick(ev) {
-      var mode = signinMode(isFramed, !!opts.popup, boot.cookiePartitioned, typeof doc.requestStorageAccess === 'function');
+      // Storage access is asked once: a popup opened after its answer may be
+      // blocked, and the next click must open the popup straight away.
+      var saa = !storageAccessTried && typeof doc.requestStorageAccess === 'function';
+      var mode = signinMode(isFramed, !!opts.popup, boot.cookiePartitioned, saa);
       if (mode === 'navigate') return; // plain link: the browser navigates to the sign-in URL
       ev.preventDefault();
-      if (mode === 'storage-access') storageAccessFlow();
-      else popupFlow();
+      if (mode === 'storage-access') {
+        storageAccessTried = true;
+        storageAccessFlow();
+      } else {
+        popupFlow();
+      }
     }
 
     function stop() {
