@@ -134,6 +134,14 @@ func TestForwardAuthJudgesPathTricksAsTheFullProxyDoes(t *testing.T) {
 			if !proxied && resp.StatusCode != 401 {
 				t.Errorf("auth answered %d, want 401 for a refused target", resp.StatusCode)
 			}
+			// Envoy's form: the original target appended to the auth path.
+			if strings.HasPrefix(tr.target, "/") && !strings.Contains(tr.target, "#") {
+				resp, body := p.raw(t, "GET", "/__lo/auth"+tr.target, p.hostB)
+				if allowed := resp.StatusCode == 200; allowed != proxied {
+					t.Errorf("auth answered %d %.80q for /__lo/auth%s; the full proxy %s the target", resp.StatusCode, body, tr.target,
+						map[bool]string{true: "served", false: "refused"}[proxied])
+				}
+			}
 		})
 	}
 }

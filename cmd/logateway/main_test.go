@@ -328,10 +328,29 @@ func TestCheckSaysEachSitesModeAndPrintsTheFrontProxyConfig(t *testing.T) {
 			"proxy_set_header X-Forwarded-User $lo_user;", "location = /callback.html",
 		}},
 	}
+	// The same site with signin_redirect gets the Caddy configuration.
+	ex, err := os.ReadFile("../../config/examples/forward-auth.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caddyCfg := filepath.Join(t.TempDir(), "caddy.yaml")
+	if err := os.WriteFile(caddyCfg, []byte(strings.Replace(string(ex), "signin_redirect: false", "signin_redirect: true", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, struct {
+		name, file string
+		want       []string
+	}{"a forward-auth site with signin_redirect gets the Caddy configuration", caddyCfg, []string{
+		"sites[0] https://www.example.com: forward-auth mode", "Paste this into Caddy", "www.example.com {", "rewrite /__lo/auth",
+	}})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			if err := run(context.Background(), []string{"check", "--config", "../../config/examples/" + tc.file}, getenv, &out, &errOut); err != nil {
+			file := tc.file
+			if !filepath.IsAbs(file) {
+				file = "../../config/examples/" + file
+			}
+			if err := run(context.Background(), []string{"check", "--config", file}, getenv, &out, &errOut); err != nil {
 				t.Fatalf("check: %v\n%s", err, errOut.String())
 			}
 			for _, w := range tc.want {
