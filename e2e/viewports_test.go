@@ -54,6 +54,32 @@ func fitsWidth(t *testing.T, b *browser.Browser, tab context.Context, page strin
 	}
 }
 
+// controlsUncovered fails when anything (the chat) lies over the page's own
+// controls: the status, Sign out and the user menu must be what a tap at their
+// centre reaches.
+func controlsUncovered(t *testing.T, tab context.Context, page string, vp viewport) {
+	t.Helper()
+	covered, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`(function () {
+  var out = [];
+  document.querySelectorAll('#lo-status, .lo-user button, .lo-user a, .lo-brand').forEach(function (el) {
+    var r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return;
+    var hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    if (!hit || !(hit === el || el.contains(hit))) {
+      out.push((el.id || el.className || el.tagName) + ' under ' + (hit ? (hit.id || hit.className || hit.tagName) : 'nothing'));
+    }
+  });
+  return out;
+})()`))
+	if err != nil {
+		t.Errorf("%s (%s): want the page's controls checked, got %v", page, vp.name, err)
+		return
+	}
+	for _, c := range covered {
+		t.Errorf("%s (%s): want the page's controls uncovered, got %s", page, vp.name, c)
+	}
+}
+
 func TestVisitorPagesOnADesktopAndA390pxPhone(t *testing.T) {
 	for _, vp := range viewports {
 		t.Run(vp.name, func(t *testing.T) {
@@ -74,6 +100,10 @@ func TestVisitorPagesOnADesktopAndA390pxPhone(t *testing.T) {
 			frame, _ := chatFrame(t, b, env, nil)
 			wantReply(t, chat(t, b, frame, "Where is my order?", 2), "Where is my order?")
 			fitsWidth(t, b, tab, "embed page, signed in", vp)
+			controlsUncovered(t, tab, "embed page, signed in", vp)
+			if inline, _ := chromedp.Run(tab, chromedp.Evaluate[bool](`!!document.querySelector('#lo-container.acc-mode-inline')`)); !inline {
+				t.Errorf("embed page (%s): want the chat inline in its card, got another mode", vp.name)
+			}
 			docsShot(t, tab, "embed-chat", vp)
 
 			step(t, b, tab, "the sign-out page", 10*time.Second, chromedp.Navigate(env.URL+"/__lo/logout?rd=%2F__lo%2Fembed"))

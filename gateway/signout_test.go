@@ -1,12 +1,15 @@
 package gateway_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/logateway/logateway/config"
 	"github.com/logateway/logateway/gateway/devorg"
 	"github.com/logateway/logateway/internal/harness"
 )
@@ -168,5 +171,50 @@ func TestEveryErrorPageOffersANextStepAndTheRequestID(t *testing.T) {
 				t.Errorf("want the page to name the request id %q with whom to give it, got %s", rid, page)
 			}
 		})
+	}
+}
+
+func TestTheEmbedPageShowsTheChatInlineAndTheLauncherKeepsItFloating(t *testing.T) {
+	env := harness.Start(t, harness.Options{Config: func(c *config.Config) {
+		c.Sites[0].ACC.Width, c.Sites[0].ACC.Height = "420px", "600px"
+	}})
+	c := harness.Client()
+	if _, err := env.SignIn(c, harness.AliceUser, harness.AlicePass, "/"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Get(env.URL + "/__lo/embed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`(?s)<script type="application/json" id="lo-boot"[^>]*>(.*?)</script>`).FindSubmatch(page)
+	if m == nil {
+		t.Fatal("want the boot JSON on the embed page, found none")
+	}
+	var boot struct {
+		ACC struct {
+			RenderingConfig map[string]any `json:"renderingConfig"`
+		} `json:"acc"`
+	}
+	if err := json.Unmarshal(m[1], &boot); err != nil {
+		t.Fatal(err)
+	}
+	if rc := boot.ACC.RenderingConfig; rc["mode"] != "inline" || rc["width"] != nil || rc["height"] != nil {
+		t.Errorf("want the embed page's chat inline, sized by its card (no width/height), got renderingConfig %v", rc)
+	}
+	resp, err = c.Get(env.URL + "/__lo/boot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var launcher struct {
+		ACC struct {
+			RenderingConfig map[string]any `json:"renderingConfig"`
+		} `json:"acc"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&launcher)
+	resp.Body.Close()
+	if rc := launcher.ACC.RenderingConfig; rc["mode"] != "floating" || rc["width"] != "420px" {
+		t.Errorf("want the launcher's chat floating at the configured size, got renderingConfig %v", rc)
 	}
 }

@@ -55,6 +55,8 @@ type site struct {
 	// signoutNotes and orgSignout serve the one sign-out (signout.go).
 	signoutNotes *signoutNotes
 	orgSignout   *orgSignout
+	// embedACC is the ACC config of the embed page: inline in its card (embed.go).
+	embedACC map[string]any
 }
 
 type identityHeaders struct {
@@ -172,6 +174,7 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 		s.scriptURL = sc.LightningOut.SDKURL
 	}
 	s.boot = s.bootConfig(cfg)
+	s.embedACC = inlineACC(s.boot["acc"])
 	if s.bootJSON, err = json.Marshal(s.boot); err != nil {
 		return nil, err
 	}
