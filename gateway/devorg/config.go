@@ -53,6 +53,12 @@ type Config struct {
 	Users  []User
 	Apps   []App
 	LOApps []LOApp
+	// Sites are the org's Experience Cloud sites. The emulator has one host, so a site
+	// is served at <Origin><Prefix>: its OIDC discovery (issuer = the site URL),
+	// OAuth endpoints, UI Bridge API (frontdoor URLs on the site), frontdoor.jsp, and
+	// Lightning Out's <prefix>/lightning-out component pages; its URL is an accepted
+	// JWT-bearer audience.
+	Sites []Site
 	// TrustedLODomains are the host-page origins allowed to frame the org's Lightning
 	// Out pages (Session Settings → Trusted Domains for Inline Frames, type Lightning Out).
 	TrustedLODomains []string
@@ -141,6 +147,11 @@ type App struct {
 	// RefreshTokenIdleTTL expires a refresh token unused for this long; 0 = valid until
 	// revoked (the default policy).
 	RefreshTokenIdleTTL time.Duration
+}
+
+// Site is an Experience Cloud site of the org.
+type Site struct {
+	Prefix string // URL path prefix, e.g. /support
 }
 
 // LOApp is a Lightning Out 2.0 app from the Lightning Out 2.0 App Manager.
@@ -297,6 +308,9 @@ var (
 	orgIDPattern   = regexp.MustCompile(`^00D[A-Za-z0-9]{15}$`)
 	userIDPattern  = regexp.MustCompile(`^005[A-Za-z0-9]{15}$`)
 	loAppIDPattern = regexp.MustCompile(`^1Us[A-Za-z0-9]{15}$`)
+	// A site prefix is one path segment; "services", "secur", "id" and the Lightning
+	// paths would shadow the org's own routes.
+	sitePrefixPattern = regexp.MustCompile(`^/(?:[a-z0-9][a-z0-9_-]*)$`)
 )
 
 // withDefaults fills zero durations and statuses so a hand-built Config works.
@@ -369,6 +383,11 @@ func (c Config) validate() error {
 	for _, a := range c.Apps {
 		if err := a.validate(); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	for _, s := range c.Sites {
+		if !sitePrefixPattern.MatchString(s.Prefix) {
+			errs = append(errs, fmt.Errorf("devorg: Sites Prefix must look like /support (one path segment), got %q", s.Prefix))
 		}
 	}
 	for _, l := range c.LOApps {

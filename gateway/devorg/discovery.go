@@ -6,9 +6,9 @@ import "net/http"
 // origin (or the login host, Assumptions.IssuerIsLoginHost) and every endpoint lives
 // under the origin.
 func (o *Org) handleDiscovery(w http.ResponseWriter, r *http.Request) {
-	base := o.Origin()
+	base := o.baseFor(r)
 	doc := map[string]any{
-		"issuer":                                o.issuer(),
+		"issuer":                                o.issuerFor(r),
 		"authorization_endpoint":                base + authorizePath,
 		"token_endpoint":                        base + tokenPath,
 		"revocation_endpoint":                   base + revokePath,

@@ -40,6 +40,8 @@ type File struct {
 	Users            []FileUser  `yaml:"users"`
 	Apps             []FileApp   `yaml:"apps"`
 	LightningOutApps []FileLOApp `yaml:"lightning_out_apps"`
+	// Sites are Experience Cloud sites, served at <origin><prefix> (e.g. /support).
+	Sites []FileSite `yaml:"sites"`
 	Knobs            FileKnobs   `yaml:"knobs"`
 }
 
@@ -80,6 +82,11 @@ type FileApp struct {
 	PreAuthorized       []string      `yaml:"pre_authorized"`
 	Approved            []string      `yaml:"approved"`
 	RefreshTokenIdleTTL time.Duration `yaml:"refresh_token_idle_ttl"`
+}
+
+// FileSite is an Experience Cloud site of the org.
+type FileSite struct {
+	Prefix string `yaml:"prefix"`
 }
 
 // FileLOApp is a Lightning Out 2.0 app; enabled defaults to true.
@@ -229,6 +236,10 @@ func (f File) Config(origin string, callbackURLs, hostOrigins []string) (Config,
 		for _, l := range f.LightningOutApps {
 			c.LOApps = append(c.LOApps, LOApp{ID: l.ID, Name: l.Name, Enabled: l.Enabled == nil || *l.Enabled})
 		}
+	}
+
+	for _, s := range f.Sites {
+		c.Sites = append(c.Sites, Site{Prefix: s.Prefix})
 	}
 
 	k, as := f.Knobs, &c.Assumptions

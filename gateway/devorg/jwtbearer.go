@@ -97,7 +97,7 @@ func (o *Org) grantJWTBearer(w http.ResponseWriter, r *http.Request) {
 	}
 	// Scopes are the app's; JWT bearer never yields a refresh token (5.4).
 	access := o.issueAccess(app.ClientID, u.ID, append([]string(nil), app.Scopes...), "")
-	o.writeTokenResponse(w, app, u, access, nil, "", false, o.cfg.Assumptions.JWTBearerSignsResponse)
+	o.writeTokenResponse(w, r, app, u, access, nil, "", false, o.cfg.Assumptions.JWTBearerSignsResponse)
 }
 
 // millisecondExpiry: an exp above this (year 5138 in seconds) is in milliseconds.
@@ -108,6 +108,9 @@ const millisecondExpiry = 1e11
 // with JWTAcceptOriginAudience, the My Domain itself.
 func (o *Org) audienceAccepted(aud jwt.Audience) bool {
 	accepted := append([]string{o.cfg.LoginHost}, o.cfg.Assumptions.JWTAudiences...)
+	for _, s := range o.cfg.Sites {
+		accepted = append(accepted, o.Origin()+s.Prefix) // the site URL (5.3)
+	}
 	if o.cfg.Assumptions.JWTAcceptOriginAudience {
 		accepted = append(accepted, o.Origin())
 	}

@@ -72,12 +72,12 @@ func (o *Org) signJWT(claims map[string]any) (string, error) {
 }
 
 // idToken builds the OIDC id_token of 1.12.
-func (o *Org) idToken(app *App, u *User, accessToken, nonce string) (string, error) {
+func (o *Org) idToken(app *App, u *User, accessToken, nonce, issuer string) (string, error) {
 	now := o.now()
 	sum := sha256.Sum256([]byte(accessToken))
 	first, last := splitName(u.Name)
 	claims := map[string]any{
-		"iss":                o.issuer(),
+		"iss":                issuer,
 		"sub":                o.identityURL(u.ID),
 		"aud":                app.ClientID,
 		"exp":                now.Add(o.cfg.Assumptions.IDTokenLifetime).Unix(),

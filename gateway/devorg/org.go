@@ -236,12 +236,23 @@ func (o *Org) identityURL(userID string) string {
 	return o.cfg.LoginHost + "/id/" + o.cfg.OrgID + "/" + userID
 }
 
-// issuer is the iss of id_tokens and the discovery document's issuer.
-func (o *Org) issuer() string {
+// issuerFor is the iss of id_tokens and the discovery document's issuer for a request:
+// the site URL for a request through an Experience Cloud site, else the My Domain (or
+// the login host, Assumptions.IssuerIsLoginHost).
+func (o *Org) issuerFor(r *http.Request) string {
+	if site := siteOf(r); site != "" {
+		return o.Origin() + site
+	}
 	if o.cfg.Assumptions.IssuerIsLoginHost {
 		return o.cfg.LoginHost
 	}
 	return o.Origin()
+}
+
+// baseFor is the base URL of the org's endpoints as the request reached them: the
+// site URL for a request through an Experience Cloud site, else the My Domain.
+func (o *Org) baseFor(r *http.Request) string {
+	return o.Origin() + siteOf(r)
 }
 
 // LoginHost is the generic login host of the org's type.

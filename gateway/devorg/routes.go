@@ -1,6 +1,7 @@
 package devorg
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -54,11 +55,12 @@ func (o *Org) routes() *http.ServeMux {
 	return mux
 }
 
-// ServeHTTP answers as the org's My Domain.
+// ServeHTTP answers as the org's My Domain, and as its Experience Cloud sites under
+// their prefixes.
 func (o *Org) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := o.now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	o.mux.ServeHTTP(rec, r)
+	o.mux.ServeHTTP(rec, o.throughSite(r))
 	// Paths only: query strings carry codes, otps and tokens.
 	o.logger.Debug("devorg request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
 }
@@ -142,4 +144,43 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 // isRelativePath accepts "/x" but not "//host", "/\host" or anything with a scheme.
 func isRelativePath(p string) bool {
 	return strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.HasPrefix(p, "/\\") && !strings.ContainsAny(p, "\r\n")
+}
+
+type siteKey struct{}
+
+// siteOf is the site prefix a request came through ("" for the My Domain).
+func siteOf(r *http.Request) string {
+	if r == nil {
+		return ""
+	}
+	p, _ := r.Context().Value(siteKey{}).(string)
+	return p
+}
+
+// siteContainerPath is where Lightning Out 2.0 loads components of an app with
+// site-prefix: <origin><prefix>/lightning-out?componentName=… (3.2); the stand-in
+// answers it with its LWR container page.
+const siteContainerPath = "/lightning-out"
+
+// throughSite strips a site's prefix from a request to it and marks the request, so
+// the handlers answer with the site's URLs and issuer.
+func (o *Org) throughSite(r *http.Request) *http.Request {
+	for _, s := range o.cfg.Sites {
+		rest, ok := strings.CutPrefix(r.URL.Path, s.Prefix)
+		if !ok || (rest != "" && !strings.HasPrefix(rest, "/")) {
+			continue
+		}
+		r2 := r.WithContext(context.WithValue(r.Context(), siteKey{}, s.Prefix))
+		u := *r.URL
+		u.Path, u.RawPath = rest, ""
+		if u.Path == "" {
+			u.Path = "/"
+		}
+		if u.Path == siteContainerPath {
+			u.Path, u.RawPath = "/lwr/application/amd/0/ai/lightningout/container", "/lwr/application/amd/0/ai/lightningout%2Fcontainer"
+		}
+		r2.URL = &u
+		return r2
+	}
+	return r
 }

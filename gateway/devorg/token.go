@@ -145,7 +145,7 @@ func (o *Org) grantAuthorizationCode(w http.ResponseWriter, r *http.Request) {
 	code.issuedAccess = append(code.issuedAccess, access.value)
 	code.issuedRefresh = refreshID
 	o.mu.Unlock()
-	o.writeTokenResponse(w, app, u, access, refresh, code.nonce, true, true)
+	o.writeTokenResponse(w, r, app, u, access, refresh, code.nonce, true, true)
 }
 
 // pkceMatches checks the RFC 7636 verifier against the stored challenge.
@@ -195,7 +195,7 @@ func (o *Org) grantRefreshToken(w http.ResponseWriter, r *http.Request) {
 		refreshID = newRefresh.value
 	}
 	access := o.issueAccess(app.ClientID, u.ID, rt.scopes, refreshID)
-	o.writeTokenResponse(w, app, u, access, newRefresh, "", o.cfg.Assumptions.RefreshReturnsIDToken, true)
+	o.writeTokenResponse(w, r, app, u, access, newRefresh, "", o.cfg.Assumptions.RefreshReturnsIDToken, true)
 }
 
 func (o *Org) grantClientCredentials(w http.ResponseWriter, r *http.Request) {
@@ -225,12 +225,12 @@ func (o *Org) grantClientCredentials(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	access := o.issueAccess(app.ClientID, u.ID, scopes, "")
-	o.writeTokenResponse(w, app, u, access, nil, "", false, true)
+	o.writeTokenResponse(w, r, app, u, access, nil, "", false, true)
 }
 
 // writeTokenResponse writes the success body of 1.4: no expires_in, issued_at as a
 // string of milliseconds, signature = Base64(HMAC-SHA256(client secret, id+issued_at)).
-func (o *Org) writeTokenResponse(w http.ResponseWriter, app *App, u *User, access *accessToken, refresh *refreshToken, nonce string, withIDToken, signed bool) {
+func (o *Org) writeTokenResponse(w http.ResponseWriter, r *http.Request, app *App, u *User, access *accessToken, refresh *refreshToken, nonce string, withIDToken, signed bool) {
 	id := o.identityURL(u.ID)
 	body := map[string]any{
 		"access_token": access.value,
@@ -238,6 +238,11 @@ func (o *Org) writeTokenResponse(w http.ResponseWriter, app *App, u *User, acces
 		"id":           id,
 		"token_type":   "Bearer",
 		"scope":        strings.Join(access.scopes, " "),
+	}
+	if site := siteOf(r); site != "" {
+		// A token from an Experience Cloud site names the site (1.4).
+		body["sfdc_community_url"] = o.Origin() + site
+		body["sfdc_community_id"] = "0DBdevorg000000AAA"
 	}
 	if signed {
 		issuedAt := strconv.FormatInt(access.issued.UnixMilli(), 10)
@@ -250,7 +255,7 @@ func (o *Org) writeTokenResponse(w http.ResponseWriter, app *App, u *User, acces
 		body["refresh_token"] = refresh.value
 	}
 	if withIDToken && slices.Contains(access.scopes, "openid") {
-		idt, err := o.idToken(app, u, access.value, nonce)
+		idt, err := o.idToken(app, u, access.value, nonce, o.issuerFor(r))
 		if err != nil {
 			o.logger.Error("devorg: signing id_token", "err", err)
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error", "error_description": "could not sign id_token"})

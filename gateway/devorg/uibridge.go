@@ -82,7 +82,7 @@ func (o *Org) singleAccess(w http.ResponseWriter, r *http.Request, lightningOut 
 	if startURL != "" {
 		v.Set("startURL", startURL)
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"frontdoor_uri": o.Origin() + frontdoorPath + "?" + v.Encode()})
+	writeJSON(w, http.StatusOK, map[string]string{"frontdoor_uri": o.baseFor(r) + frontdoorPath + "?" + v.Encode()})
 }
 
 // badBridgeToken refuses a token the org no longer accepts: Bad_OAuth_Token, or a bare
