@@ -167,3 +167,25 @@ func setsSession(resp *http.Response) bool {
 	}
 	return false
 }
+
+func TestAFailedPopupSignInRetriesWithTheSameHandoff(t *testing.T) {
+	env := harness.Start(t, harness.Options{})
+	env.Org.FailNext("token", 1, http.StatusServiceUnavailable)
+	c := harness.Client()
+	resp, err := c.Get(env.URL + "/__lo/login?" + url.Values{"popup": {"1"}, "ps": {handoffState}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = harness.SubmitOrgForms(c, resp, env.OrgURL, harness.AliceUser, harness.AlicePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode < 500 || !strings.Contains(html.UnescapeString(string(body)), "&ps="+handoffState) {
+		t.Errorf("want the failed popup callback's retry link to keep the popup state (a retry hands off to the same opener), got %d", resp.StatusCode)
+	}
+	if setsSession(resp) {
+		t.Error("want no session cookie from a failed popup sign-in")
+	}
+}

@@ -141,9 +141,12 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 	}
 	retry = "/__lo/login?rd=" + url.QueryEscape(fs.Redirect)
 	if fs.Popup {
-		// No popup state in the retry: a retried sign-in in this window ends in
-		// this window's own session, with a Continue link.
 		retry += "&popup=1&origin=" + url.QueryEscape(fs.Opener)
+		if fs.Handoff != "" {
+			// A retry in this popup still ends in a hand-off to the same opener,
+			// which keeps waiting for the code with this state.
+			retry += "&ps=" + url.QueryEscape(fs.Handoff)
+		}
 	}
 	if code := q.Get("error"); code != "" {
 		g.deps.Metrics.Signin(s.flow, "failed")
