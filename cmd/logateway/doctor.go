@@ -52,7 +52,7 @@ func doctorCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return exitError{code: 2, msg: err.Error()}
 	}
-	rep, err := runDoctor(ctx, cfg, *site)
+	rep, err := runDoctor(ctx, cfg, *site, stderr)
 	if err != nil {
 		return exitError{code: 2, msg: "logateway doctor: " + err.Error()}
 	}
@@ -73,14 +73,18 @@ func doctorCmd(ctx context.Context, args []string, getenv func(string) string, s
 // runDoctor runs the checks with a private gateway built from cfg, so asking
 // it for the callback and embed pages touches no running gateway's sessions,
 // logs or metrics.
-func runDoctor(ctx context.Context, cfg *config.Config, site string) (*doctor.Report, error) {
+func runDoctor(ctx context.Context, cfg *config.Config, site string, warn io.Writer) (*doctor.Report, error) {
 	orgHTTP := &http.Client{Timeout: 15 * time.Second, Transport: orgTransport()}
+	opts := doctor.Options{HTTP: orgHTTP, OrgClient: gateway.OrgClient, Site: site}
 	gw, closeGW, err := doctorGateway(cfg, orgHTTP)
 	if err != nil {
-		return nil, err
+		// The org can still be asked; the gateway-side checks say they were skipped.
+		fmt.Fprintf(warn, "logateway doctor: %v; the callback, embed and sdk checks are skipped\n", err)
+	} else {
+		defer closeGW()
+		opts.Gateway = gw
 	}
-	defer closeGW()
-	return doctor.Run(ctx, cfg, doctor.Options{HTTP: orgHTTP, OrgClient: gateway.OrgClient, Gateway: gw, Site: site})
+	return doctor.Run(ctx, cfg, opts)
 }
 
 func doctorGateway(cfg *config.Config, orgHTTP *http.Client) (http.Handler, func(), error) {
@@ -108,6 +112,6 @@ func doctorGateway(cfg *config.Config, orgHTTP *http.Client) (http.Handler, func
 // doctor.DefaultMaxAge and cached in between.
 func adminDoctor(gw *gateway.Gateway) http.Handler {
 	return doctor.Handler(func(ctx context.Context) (*doctor.Report, error) {
-		return runDoctor(ctx, gw.Config(), "")
+		return runDoctor(ctx, gw.Config(), "", io.Discard)
 	}, doctor.DefaultMaxAge)
 }
