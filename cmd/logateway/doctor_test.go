@@ -116,10 +116,17 @@ func TestAdminDoctorIsCachedPrometheusText(t *testing.T) {
 	gw, org, admin := freeAddr(t), freeAddr(t), freeAddr(t)
 	p := start(t, "--listen", gw, "--dev-org-listen", org, "--admin-listen", admin)
 	waitHealthy(t, "http://"+gw, 10*time.Second)
+	// The admin listener opens just after the public one.
+	for begin := time.Now(); time.Since(begin) < 5*time.Second; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + admin + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+	}
 	get := func() (string, string) {
 		resp, err := http.Get("http://" + admin + "/doctor")
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%v\n%s", err, p.stderr.String())
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
