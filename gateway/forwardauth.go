@@ -52,7 +52,7 @@ func (g *Gateway) forwardAuth(st *state) gin.HandlerFunc {
 			g.fail(c, nil, http.StatusBadRequest, failure{
 				Reason: "forward_auth_host_mismatch", Heading: "Bad request",
 				Message: "The proxy named two different sites for one request.",
-				Hint:    "X-Forwarded-Host and Host name different sites: have the proxy set both to the visitor's host ($host in nginx)",
+				Hint:    "Host, X-Forwarded-Host and X-Original-URL name different sites: have the proxy send the site's own host in each ($lo_site in docs/forward-auth/nginx.conf)",
 			})
 			return
 		}
