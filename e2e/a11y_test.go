@@ -152,3 +152,56 @@ func TestAccessibilityOfTheSignInPopupPages(t *testing.T) {
 		axeClean(t, b.Ctx, "sign-in popup "+p)
 	}
 }
+
+// frameFocus is the id of the focused element inside the chat frame.
+const frameFocus = `(document.activeElement && document.activeElement.id) || ''`
+
+func TestAccessibilityKeyboardOnlyChatOpenAndCloseOnASitePage(t *testing.T) {
+	b := needSuite(t)
+	env := startSite(t)
+	mark := b.Console.Mark()
+	tab := b.Ctx
+
+	step(t, b, tab, "the site's home page with the launcher", 15*time.Second, chromedp.Navigate(env.URL+"/"))
+	waitFor(t, b, tab, "the launcher to offer sign-in", `!!document.getElementById('logateway-launcher') && `+statusIs("signed-out"), 15*time.Second)
+	axeClean(t, tab, "site page with the launcher, signed out")
+	tabTo(t, b, tab, "#logateway-launcher #lo-signin", 12)
+	step(t, b, tab, "Enter on the launcher's sign-in", 5*time.Second, chromedp.KeyEvent(kb.Enter))
+	signInAtOrg(t, b, tab, env)
+	waitFor(t, b, tab, "the chat connected on the site's page", `location.pathname === '/' && `+statusIs("ready"), 20*time.Second)
+	frame, _ := chatFrame(t, b, env, nil)
+	step(t, b, frame, "the chat rendered, minimized to its button", 15*time.Second, chromedp.WaitReady(chromedp.CSS("#acc-root.acc--minimized #acc-fab")))
+	axeClean(t, tab, "site page with the launcher, signed in")
+
+	// Tab from the page into the chat's frame: its button is the first stop there.
+	inFrame := false
+	for i := 0; i < 15 && !inFrame; i++ {
+		step(t, b, tab, "a Tab key press", 5*time.Second, chromedp.KeyEvent(kb.Tab))
+		id, _ := chromedp.Run(frame, chromedp.Evaluate[string](`document.hasFocus() ? `+frameFocus+` : ''`))
+		inFrame = id == "acc-fab"
+	}
+	if !inFrame {
+		t.Fatal("want keyboard focus to reach the chat's open button within 15 Tab presses, it did not")
+	}
+	step(t, b, tab, "Enter on the chat's button", 5*time.Second, chromedp.KeyEvent(kb.Enter))
+	waitFor(t, b, frame, "the chat open", `!!document.querySelector('#acc-root.acc--maximized')`, 5*time.Second)
+	waitFor(t, b, tab, "the page to know the chat is open", `!!document.querySelector('#logateway-launcher .acc-maximized')`, 5*time.Second)
+	axeClean(t, frame, "the open chat (the org's frame)")
+
+	closed := false
+	for i := 0; i < 10 && !closed; i++ {
+		if id, _ := chromedp.Run(frame, chromedp.Evaluate[string](frameFocus)); id == "acc-minimize" {
+			step(t, b, tab, "Enter on Minimize", 5*time.Second, chromedp.KeyEvent(kb.Enter))
+			closed = true
+			break
+		}
+		step(t, b, tab, "a Tab key press", 5*time.Second, chromedp.KeyEvent(kb.Tab))
+	}
+	if !closed {
+		t.Fatal("want keyboard focus to reach the chat's Minimize button, it did not")
+	}
+	waitFor(t, b, frame, "the chat closed to its button", `!!document.querySelector('#acc-root.acc--minimized')`, 5*time.Second)
+	waitFor(t, b, tab, "the page to know the chat is closed", `!!document.querySelector('#logateway-launcher .acc-minimized')`, 5*time.Second)
+
+	journeyEnd{name: "a11y-keyboard-chat", tab: tab, env: env, b: b, mark: mark, frames: []context.Context{frame}, signedIn: true}.check(t)
+}

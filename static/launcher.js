@@ -127,6 +127,9 @@
     root = doc.createElement('div');
     root.id = ROOT_ID;
     root.className = 'lo-launcher';
+    // A landmark of its own, so screen-reader users find the chat on any page.
+    root.setAttribute('role', 'region');
+    root.setAttribute('aria-label', 'Chat');
     var bar = doc.createElement('div');
     bar.className = 'lo-launcher-bar';
     root.appendChild(bar);
