@@ -2,12 +2,12 @@
 // org's My Domain for everything logateway touches — OIDC discovery and keys, the
 // authorize endpoint with a small sign-in and consent page, the token endpoint for the
 // authorization-code (PKCE), refresh-token, client-credentials and JWT-bearer grants,
-// revoke, introspect, userinfo, the identity URL, the UI Bridge API and frontdoor.jsp.
+// revoke, introspect, userinfo, the identity URL, the UI Bridge API, frontdoor.jsp, the
+// logout page and the OpenID Connect end-session endpoint.
 //
-// It follows /work/shared/reference/salesforce.md (sections 1, 2, 5 and the emulator
-// checklist of section 6), errors included: every error status and body comes from one
-// table (Replies) so tests can assert the exact Salesforce strings. Facts the reference
-// marks UNCONFIRMED are options in Config.Assumptions, defaulting to the reference's
+// It follows Salesforce's behaviour as docs/salesforce.md records it, errors included:
+// every error status and body comes from one table (Replies) so tests can assert the
+// exact Salesforce strings. Facts nobody could confirm are options in Config.Assumptions, defaulting to the best
 // guess, so they can be changed the day a real org says otherwise.
 //
 // devorg deliberately imports nothing of the gateway: it stands in for Salesforce and
