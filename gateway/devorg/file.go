@@ -42,7 +42,7 @@ type File struct {
 	LightningOutApps []FileLOApp `yaml:"lightning_out_apps"`
 	// Sites are Experience Cloud sites, served at <origin><prefix> (e.g. /support).
 	Sites []FileSite `yaml:"sites"`
-	Knobs            FileKnobs   `yaml:"knobs"`
+	Knobs FileKnobs  `yaml:"knobs"`
 }
 
 // FileUser is a user; active defaults to true.
@@ -110,6 +110,10 @@ type FileKnobs struct {
 	RejectUnknownScope      *bool         `yaml:"reject_unknown_scope"`
 	APIOnlyUsersMaySignIn   *bool         `yaml:"api_only_users_may_sign_in"`
 	NoEndSession            *bool         `yaml:"no_end_session"`
+	// For `logateway doctor`: an org that serves no Lightning Out 2.0 library, and
+	// one whose Lightning Out UI Bridge looks at the app id before the session.
+	NoLightningOutLibrary  *bool `yaml:"no_lightning_out_library"`
+	LOBridgeChecksAppFirst *bool `yaml:"lo_bridge_checks_app_first"`
 }
 
 // ReadFile reads and strictly decodes an org file: an unknown key is an error naming
@@ -256,6 +260,8 @@ func (f File) Config(origin string, callbackURLs, hostOrigins []string) (Config,
 	setBool(&as.RejectUnknownScope, k.RejectUnknownScope)
 	setBool(&as.APIOnlyUsersMaySignIn, k.APIOnlyUsersMaySignIn)
 	setBool(&c.NoEndSession, k.NoEndSession)
+	setBool(&c.NoLightningOutLibrary, k.NoLightningOutLibrary)
+	setBool(&as.LOBridgeChecksAppFirst, k.LOBridgeChecksAppFirst)
 	if k.LightningOutScopes != nil {
 		as.LightningOutScopes = k.LightningOutScopes
 	}
