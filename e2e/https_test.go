@@ -255,14 +255,8 @@ func (s *httpsStack) framedJourney(t *testing.T) {
 	}
 	frame, _ := chatFrame(t, b, s.env, nil)
 	wantReply(t, chat(t, b, frame, "hi from the partner frame", 2), "hi from the partner frame")
-	s.wantSessionCookie(t, b, s.wantPartnerTopSite)
-	s.httpsOnly(t, b, map[string]context.Context{"partner page": tab, "embed frame": embed, "chat frame": frame})
-	j := journeyEnd{name: "https-partner-frame-chat", tab: tab, env: s.env, b: b, mark: mark, frames: []context.Context{embed, frame}, signedIn: true}
-	j.screenshot(t)
-	j.checkURLs(t)
-	j.checkDocumentCookie(t)
-	s.noMixedContent(t, b, mark)
-	j.checkConsole(t)
+	s.signedInEnd(t, journeyEnd{name: "https-partner-frame-chat", tab: tab, env: s.env, b: b, mark: mark, frames: []context.Context{embed, frame}, signedIn: true},
+		s.wantPartnerTopSite, map[string]context.Context{"partner page": tab, "embed frame": embed, "chat frame": frame})
 }
 
 func (s *httpsStack) launcherJourney(t *testing.T) {
@@ -281,14 +275,8 @@ func (s *httpsStack) launcherJourney(t *testing.T) {
 	waitFor(t, b, tab, "the partner page's chat connected after the hand-off", statusIs("ready"), 20*time.Second)
 	frame, _ := chatFrame(t, b, s.env, nil)
 	wantReply(t, chat(t, b, frame, "hi from the partner launcher", 2), "hi from the partner launcher")
-	s.wantSessionCookie(t, b, s.wantPartnerTopSite)
-	s.httpsOnly(t, b, map[string]context.Context{"partner page": tab, "chat frame": frame})
-	j := journeyEnd{name: "https-partner-launcher-chat", tab: tab, env: s.env, b: b, mark: mark, frames: []context.Context{frame}, signedIn: true}
-	j.screenshot(t)
-	j.checkURLs(t)
-	j.checkDocumentCookie(t)
-	s.noMixedContent(t, b, mark)
-	j.checkConsole(t)
+	s.signedInEnd(t, journeyEnd{name: "https-partner-launcher-chat", tab: tab, env: s.env, b: b, mark: mark, frames: []context.Context{frame}, signedIn: true},
+		s.wantPartnerTopSite, map[string]context.Context{"partner page": tab, "chat frame": frame})
 }
 
 func (s *httpsStack) sessionCookies(t *testing.T, b *browser.Browser) []*network.Cookie {
@@ -344,6 +332,21 @@ func (s *httpsStack) httpsOnly(t *testing.T, b *browser.Browser, ctxs map[string
 			}
 		}
 	}
+}
+
+// signedInEnd runs the checks of a journey that ends signed in and chatting:
+// the session cookie in topSite's partition, https only in every context, the
+// shared journey checks (the cookie flags aside: https_test checks its own),
+// no mixed content.
+func (s *httpsStack) signedInEnd(t *testing.T, j journeyEnd, topSite string, ctxs map[string]context.Context) {
+	t.Helper()
+	s.wantSessionCookie(t, j.b, topSite)
+	s.httpsOnly(t, j.b, ctxs)
+	j.screenshot(t)
+	j.checkURLs(t)
+	j.checkDocumentCookie(t)
+	s.noMixedContent(t, j.b, j.mark)
+	j.checkConsole(t)
 }
 
 func (s *httpsStack) noMixedContent(t *testing.T, b *browser.Browser, mark int) {

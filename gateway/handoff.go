@@ -79,14 +79,7 @@ func (g *Gateway) redeemHandoff(c *gin.Context) {
 		g.storeFailure(c, s, err)
 		return
 	}
-	// No fixation: whatever session this partition had is dropped, a new id is made.
-	if old, err := s.loadSession(ctx, c.Request); err == nil {
-		_ = s.sessions.Destroy(ctx, c.Writer, old)
-	}
-	rec.Site = s.name
-	rec.CSRF = trust.NewNonce()
-	if _, err := s.sessions.Create(ctx, c.Writer, rec); err != nil {
-		g.storeFailure(c, s, err)
+	if !g.startSession(c, s, rec) {
 		return
 	}
 	g.deps.Metrics.Signin("handoff", "ok")

@@ -193,14 +193,7 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 		g.handOff(c, s, rec, fs)
 		return
 	}
-	// No fixation: whatever session the browser had is dropped, a new id is made.
-	if old, err := s.loadSession(ctx, c.Request); err == nil {
-		_ = s.sessions.Destroy(ctx, c.Writer, old)
-	}
-	rec.Site = s.name
-	rec.CSRF = trust.NewNonce()
-	if _, err := s.sessions.Create(ctx, c.Writer, rec); err != nil {
-		g.storeFailure(c, s, err)
+	if !g.startSession(c, s, rec) {
 		return
 	}
 	g.deps.Metrics.Signin(s.flow, "ok")
@@ -214,6 +207,23 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 		return
 	}
 	c.Redirect(http.StatusFound, fs.Redirect)
+}
+
+// startSession makes a new session for rec and sets its cookie; false when the
+// store failed (answered with a 503). No fixation: whatever session the request
+// carried is dropped, and the new one has a new id and CSRF token.
+func (g *Gateway) startSession(c *gin.Context, s *site, rec *session.Record) bool {
+	ctx := c.Request.Context()
+	if old, err := s.loadSession(ctx, c.Request); err == nil {
+		_ = s.sessions.Destroy(ctx, c.Writer, old)
+	}
+	rec.Site = s.name
+	rec.CSRF = trust.NewNonce()
+	if _, err := s.sessions.Create(ctx, c.Writer, rec); err != nil {
+		g.storeFailure(c, s, err)
+		return false
+	}
+	return true
 }
 
 func clip(s string, n int) string {

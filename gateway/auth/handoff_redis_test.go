@@ -3,8 +3,6 @@ package auth
 import (
 	"context"
 	"errors"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/logateway/logateway/gateway/session"
@@ -30,26 +28,9 @@ func TestHandoffAcrossReplicasOnRedisIsSingleUse(t *testing.T) {
 	if _, err := replicas[1].Redeem(context.Background(), "x"+code[1:], partner, popupState); !errors.Is(err, ErrHandoff) {
 		t.Fatalf("control: want a code that differs in one character refused, got %v", err)
 	}
-	var ok, refused atomic.Int32
-	var wg sync.WaitGroup
-	for i := 0; i < 16; i++ {
-		wg.Add(1)
-		go func(h *Handoffs) {
-			defer wg.Done()
-			_, err := h.Redeem(context.Background(), code, partner, popupState)
-			switch {
-			case err == nil:
-				ok.Add(1)
-			case errors.Is(err, ErrHandoff):
-				refused.Add(1)
-			default:
-				t.Errorf("want success or ErrHandoff, got %v", err)
-			}
-		}(replicas[i%2])
-	}
-	wg.Wait()
-	if ok.Load() != 1 || refused.Load() != 15 {
-		t.Errorf("want exactly one of 16 redeems racing on two replicas to succeed, got %d ok and %d refused", ok.Load(), refused.Load())
+	ok, refused := raceRedeems(t, 16, func(i int) *Handoffs { return replicas[i%2] }, code)
+	if ok != 1 || refused != 15 {
+		t.Errorf("want exactly one of 16 redeems racing on two replicas to succeed, got %d ok and %d refused", ok, refused)
 	}
 	code2 := mint(t, replicas[0], partner, popupState)
 	if rec, err := replicas[1].Redeem(context.Background(), code2, partner, popupState); err != nil || rec.Tokens.RefreshToken != "refresh" {

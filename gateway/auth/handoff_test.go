@@ -126,27 +126,35 @@ func TestHandoffCodeExpiresInUnderAMinute(t *testing.T) {
 func TestHandoffConcurrentRedeemsGiveOneSession(t *testing.T) {
 	h, _ := newTestHandoffs(t, nil)
 	code := mint(t, h, partner, popupState)
-	var ok, refused atomic.Int32
+	ok, refused := raceRedeems(t, 32, func(int) *Handoffs { return h }, code)
+	if ok != 1 || refused != 31 {
+		t.Errorf("want exactly one of 32 racing redeems to succeed, got %d ok and %d refused", ok, refused)
+	}
+}
+
+// raceRedeems redeems code n times at once, the i-th on on(i), and counts
+// successes and ErrHandoff refusals; any other answer fails the test.
+func raceRedeems(t *testing.T, n int, on func(i int) *Handoffs, code string) (ok, refused int32) {
+	t.Helper()
+	var okN, refusedN atomic.Int32
 	var wg sync.WaitGroup
-	for i := 0; i < 32; i++ {
+	for i := 0; i < n; i++ {
 		wg.Add(1)
-		go func() {
+		go func(h *Handoffs) {
 			defer wg.Done()
 			_, err := h.Redeem(context.Background(), code, partner, popupState)
 			switch {
 			case err == nil:
-				ok.Add(1)
+				okN.Add(1)
 			case errors.Is(err, ErrHandoff):
-				refused.Add(1)
+				refusedN.Add(1)
 			default:
 				t.Errorf("want success or ErrHandoff, got %v", err)
 			}
-		}()
+		}(on(i))
 	}
 	wg.Wait()
-	if ok.Load() != 1 || refused.Load() != 31 {
-		t.Errorf("want exactly one of 32 racing redeems to succeed, got %d ok and %d refused", ok.Load(), refused.Load())
-	}
+	return okN.Load(), refusedN.Load()
 }
 
 func TestHandoffRefusesMalformedInputAndSurvivesKeyRotation(t *testing.T) {
