@@ -26,6 +26,7 @@ type Deps struct {
 	Logger       *slog.Logger
 	AccessLog    *obs.AccessLog // nil: no access log
 	Metrics      *obs.Metrics
+	Tracing      *obs.Tracing // nil: tracing off
 	ProxyMetrics *proxy.Metrics
 	Store        session.Store
 	OrgHTTP      *http.Client // for every call to the org or IdP
@@ -61,7 +62,7 @@ func New(cfg *config.Config, d Deps) (*Gateway, error) {
 	// Every call to the org and the IdP is timed by endpoint.
 	if _, done := d.OrgHTTP.Transport.(*obs.OrgTransport); !done {
 		c := *d.OrgHTTP
-		c.Transport = &obs.OrgTransport{Next: c.Transport, Metrics: d.Metrics}
+		c.Transport = &obs.OrgTransport{Next: c.Transport, Metrics: d.Metrics, Tracing: d.Tracing}
 		d.OrgHTTP = &c
 	}
 	if d.ProxyMetrics == nil {

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"go.opentelemetry.io/otel/trace"
+
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -39,8 +41,13 @@ func (g *Gateway) observe(st *state) gin.HandlerFunc {
 	alog := g.deps.AccessLog
 	hsts := st.cfg.Server.HSTS.Header()
 	inFlight := m.InFlight()
+	tracing := g.deps.Tracing
 	return func(c *gin.Context) {
 		start := time.Now()
+		var span trace.Span
+		if tracing != nil {
+			c.Request, span = tracing.ServerSpan(c.Request)
+		}
 		r := c.Request
 		rid := r.Header.Get(obs.RequestIDHeader)
 		if !obs.SaneRequestID(rid) {
@@ -71,6 +78,13 @@ func (g *Gateway) observe(st *state) gin.HandlerFunc {
 		status := c.Writer.Status()
 		d := time.Since(start)
 		m.Observe(route, status, d.Seconds())
+		if span != nil {
+			site := ""
+			if ri.site != nil {
+				site = ri.site.name
+			}
+			obs.EndServerSpan(span, route, site, status)
+		}
 		if alog != nil {
 			e := obs.AccessEntry{RID: rid, Method: r.Method, Path: r.URL.Path, Route: route,
 				Status: status, Bytes: c.Writer.Size(), Dur: d, Remote: r.RemoteAddr}

@@ -224,7 +224,7 @@ func orgClient(base *http.Client, o config.Org) (*http.Client, error) {
 			return nil, err
 		}
 		c := *base
-		c.Transport = &obs.OrgTransport{Next: inner.Transport, Metrics: t.Metrics}
+		c.Transport = &obs.OrgTransport{Next: inner.Transport, Metrics: t.Metrics, Tracing: t.Tracing}
 		return &c, nil
 	default:
 		return nil, fmt.Errorf("org.ca_file: the org client's transport is a %T, not an *http.Transport whose roots can be set", t)
@@ -272,7 +272,15 @@ func (g *Gateway) buildProxy(cfg *config.Config, sc config.Site, s *site) (*prox
 			strip = append(strip, h)
 		}
 	}
+	var wrap func(http.RoundTripper) http.RoundTripper
+	if tr := g.deps.Tracing; tr != nil {
+		name := s.name
+		wrap = func(rt http.RoundTripper) http.RoundTripper {
+			return tr.Transport(rt, "upstream", func(*http.Request) string { return name })
+		}
+	}
 	opts := proxy.Options{
+		WrapTransport:       wrap,
 		Site:                s.name,
 		Upstream:            up,
 		Timeout:             sc.Upstream.Timeout.D(),

@@ -159,7 +159,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	metrics := obs.NewMetrics()
 	bi := buildInfo(debug.ReadBuildInfo)
 	metrics.SetBuildInfo(bi.Version, bi.Commit, bi.GoVersion)
-	store, err := newStore(cfg, session.CommandTimer(metrics.RedisCommand))
+	tracing, stopTracing, err := obs.NewTracing(ctx, getenv, bi.Version)
+	if err != nil {
+		return exitError{code: 2, msg: "logateway: " + err.Error()}
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = stopTracing(sctx) // flush the last spans
+	}()
+	hooks := []redis.Hook{session.CommandTimer(metrics.RedisCommand)}
+	if tracing != nil {
+		hooks = append(hooks, session.CommandSpans(tracing.RedisSpan))
+		logger.Info("tracing on: OTLP/HTTP export configured by OTEL_* variables")
+	}
+	store, err := newStore(cfg, hooks...)
 	if err != nil {
 		return exitError{code: 2, msg: err.Error()}
 	}
@@ -172,7 +186,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer accessOut.Close()
 	accessLog := obs.NewAccessLog(accessOut, format)
 	gw, err := gateway.New(cfg, gateway.Deps{
-		Logger: logger, AccessLog: accessLog, Metrics: metrics, Store: store,
+		Logger: logger, AccessLog: accessLog, Metrics: metrics, Tracing: tracing, Store: store,
 		OrgHTTP:   &http.Client{Timeout: 15 * time.Second, Transport: orgTransport()},
 		Templates: tpl, DevOrgURL: devOrgURL, DevUsers: devUsers,
 	})

@@ -11,12 +11,19 @@ import (
 type OrgTransport struct {
 	Next    http.RoundTripper
 	Metrics *Metrics
+	// Tracing, when on, makes each call a client span "org <endpoint>" and
+	// sends the org a W3C traceparent.
+	Tracing *Tracing
 }
 
 // RoundTrip implements http.RoundTripper.
 func (t *OrgTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	start := time.Now()
-	resp, err := t.next().RoundTrip(r)
+	next := t.next()
+	if t.Tracing != nil {
+		next = t.Tracing.Transport(next, "org", func(r *http.Request) string { return OrgEndpoint(r.URL.Path) })
+	}
+	resp, err := next.RoundTrip(r)
 	status := 0
 	if err == nil {
 		status = resp.StatusCode

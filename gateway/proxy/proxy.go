@@ -45,6 +45,8 @@ type Options struct {
 	// 504 for timeouts, 502 otherwise. nil writes a bare status page.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, status int, err error)
 	Metrics      *Metrics // may be nil
+	// WrapTransport, when set, wraps the upstream transport (tracing).
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // Proxy forwards one site's requests to its upstream.
@@ -158,6 +160,9 @@ func New(opts Options) (*Proxy, error) {
 	var rt http.RoundTripper = tr
 	if p.metrics != nil {
 		rt = &timedTransport{next: tr, metrics: p.metrics}
+	}
+	if opts.WrapTransport != nil {
+		rt = opts.WrapTransport(rt)
 	}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:      p.rewriteAnonymous,

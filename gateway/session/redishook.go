@@ -48,3 +48,31 @@ func BatchName(cmds []redis.Cmder) string {
 }
 
 func failed(err error) bool { return err != nil && !errors.Is(err, redis.Nil) }
+
+// CommandSpans is a go-redis hook that opens a span around each command (or
+// batch) through start, which returns the span's context and its end. Only the
+// command's name is passed: never a key or a value.
+type CommandSpans func(ctx context.Context, command string) (context.Context, func(failed bool))
+
+// DialHook implements redis.Hook.
+func (CommandSpans) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+// ProcessHook implements redis.Hook.
+func (f CommandSpans) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		ctx, end := f(ctx, cmd.Name())
+		err := next(ctx, cmd)
+		end(failed(err))
+		return err
+	}
+}
+
+// ProcessPipelineHook implements redis.Hook.
+func (f CommandSpans) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		ctx, end := f(ctx, BatchName(cmds))
+		err := next(ctx, cmds)
+		end(failed(err))
+		return err
+	}
+}

@@ -43,6 +43,8 @@ type Options struct {
 	// mode): the org's callback and the site's url use it, and Env.URL is it.
 	// Default: the gateway's own listener.
 	PublicURL string
+	// Tracing, when set, turns tracing on in the gateway.
+	Tracing *obs.Tracing
 }
 
 // Env is a running org + gateway.
@@ -130,7 +132,7 @@ func StartE(o Options) (*Env, error) {
 		return nil, err
 	}
 	env.Metrics = obs.NewMetrics()
-	d := gateway.Deps{Logger: logger, Metrics: env.Metrics, Store: o.Store, Templates: tpl,
+	d := gateway.Deps{Logger: logger, Metrics: env.Metrics, Tracing: o.Tracing, Store: o.Store, Templates: tpl,
 		OrgHTTP: &http.Client{Timeout: 10 * time.Second}}
 	if o.AccessLog {
 		d.AccessLog = obs.NewAccessLog(io.Discard, "json")
