@@ -231,6 +231,11 @@ type Assumptions struct {
 	// end-session endpoint is not documented in the reference). When false, only the
 	// app's PostLogoutRedirectURIs are accepted.
 	EndSessionCallbackOrigins bool
+	// LOComponentReportsSessionEnd makes the Lightning Out stand-in's components
+	// post lo.error (lo.component.error on the host) when their org session has
+	// ended. Salesforce documents no such signal, so it is off by default; the
+	// gateway's recovery must work without it and is tested both ways.
+	LOComponentReportsSessionEnd bool
 	// ReplyOverrides replaces entries of the error table (Replies) by key, for the
 	// statuses, words and descriptions the reference could not confirm.
 	ReplyOverrides map[Failure]Reply

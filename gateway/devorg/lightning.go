@@ -25,8 +25,9 @@ func (o *Org) lightningHandler() http.Handler {
 			// Apps created before Spring '26 need no app-id (3.2).
 			return appID == "" || o.LOAppEnabled(appID)
 		},
-		AuthTimeout: o.cfg.LOAuthTimeout,
-		DevBanner:   o.cfg.DevBanner,
+		AuthTimeout:                o.cfg.LOAuthTimeout,
+		DevBanner:                  o.cfg.DevBanner,
+		ComponentReportsSessionEnd: o.cfg.Assumptions.LOComponentReportsSessionEnd,
 	})
 	if !o.cfg.NoLightningOutLibrary {
 		return h

@@ -18,6 +18,11 @@ type Options struct {
 	AppEnabled         func(appID string) bool               // Lightning Out app exists and is enabled ("" = no app id given)
 	AuthTimeout        time.Duration                         // default 60s (reference 3.2 step 5); tests use ~3s
 	DevBanner          bool
+	// ComponentReportsSessionEnd makes a component post lo.error (the host
+	// hears lo.component.error) when it finds its org session gone. Salesforce
+	// documents no such signal and whether real components send one is
+	// unknown, so it is off by default and the gateway is tested both ways.
+	ComponentReportsSessionEnd bool
 }
 
 // Prefixes are the URL path prefixes Handler answers; the devorg core routes
@@ -30,12 +35,15 @@ const DefaultAuthTimeout = 60 * time.Second
 
 // Paths served by Handler.
 const (
-	LibraryPath   = "/lightning/lightning.out.latest/index.iife.prod.js"
-	AuthPagePath  = "/lightning/lightning.out.auth.html"
-	SDKPath       = "/acc/sdk/agentforce-conversation-client.iife.js"
-	MessagesPath  = "/lwr/acc/api/messages"
-	assetsPrefix  = "/lwr/lo-assets/"
-	containerName = "lightningout/container"
+	LibraryPath  = "/lightning/lightning.out.latest/index.iife.prod.js"
+	AuthPagePath = "/lightning/lightning.out.auth.html"
+	// MessagePagePath is what the library loads into a visible frame that did
+	// not answer within its timeout.
+	MessagePagePath = "/lightning/lightning.out.message.html"
+	SDKPath         = "/acc/sdk/agentforce-conversation-client.iife.js"
+	MessagesPath    = "/lwr/acc/api/messages"
+	assetsPrefix    = "/lwr/lo-assets/"
+	containerName   = "lightningout/container"
 )
 
 // containerPath matches the LWR container URL on its escaped form: the app name
@@ -81,6 +89,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveScript(w, r, h.sdk)
 	case path == AuthPagePath:
 		h.authPage(w, r)
+	case path == MessagePagePath:
+		h.messagePage(w, r)
 	case path == MessagesPath:
 		h.messages(w, r)
 	case strings.HasPrefix(path, assetsPrefix):

@@ -90,6 +90,8 @@ type containerBoot struct {
 	Username        string `json:"username,omitempty"`
 	MessagesURL     string `json:"messagesUrl"`
 	DevBanner       bool   `json:"devBanner"`
+	// ReportSessionEnd: Options.ComponentReportsSessionEnd.
+	ReportSessionEnd bool `json:"reportSessionEnd"`
 }
 
 func (h *handler) containerPage(w http.ResponseWriter, r *http.Request) {
@@ -98,11 +100,12 @@ func (h *handler) containerPage(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	boot := containerBoot{
-		ComponentName:   q.Get("componentName"),
-		ParentElementID: q.Get("parentElementId"),
-		AppID:           q.Get("appId"),
-		MessagesURL:     MessagesPath,
-		DevBanner:       h.opts.DevBanner,
+		ComponentName:    q.Get("componentName"),
+		ParentElementID:  q.Get("parentElementId"),
+		AppID:            q.Get("appId"),
+		MessagesURL:      MessagesPath,
+		DevBanner:        h.opts.DevBanner,
+		ReportSessionEnd: h.opts.ComponentReportsSessionEnd,
 	}
 	// The page posts to loAppOrigin only when it is trusted: frame-ancestors
 	// already keeps other hosts out, this keeps messages from leaking if a
@@ -126,4 +129,23 @@ func displayName(s Session) string {
 		return s.Name
 	}
 	return s.Username
+}
+
+// messageTemplate is the org page a visible Lightning Out frame shows when
+// its component did not answer in time.
+var messageTemplate = template.Must(template.New("message").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Lightning Out</title>
+<link rel="stylesheet" href="/lwr/lo-assets/container.css"></head>
+<body class="lo-body"><div class="lo-card lo-card--error" id="lo-message" role="alert">
+<h1 class="lo-card__title">This content could not be loaded</h1>
+<p>The component did not load in time. Reload the page or sign in again.</p>
+</div></body></html>
+`))
+
+func (h *handler) messagePage(w http.ResponseWriter, r *http.Request) {
+	if !allowGet(w, r) {
+		return
+	}
+	writeHTML(w, h.pageCSP(newNonce()))
+	_ = messageTemplate.Execute(w, nil)
 }

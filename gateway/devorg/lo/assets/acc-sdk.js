@@ -11,35 +11,30 @@
   var WRAPPER = 'runtime_copilot/accSdkWrapper';
   var WRAPPER_TAG = 'runtime_copilot-acc-sdk-wrapper';
   var STYLE_ID = 'agentforce-client-injected-styles';
-  // The nonce of the script element that loaded the SDK, captured while it runs:
-  // hosts with a nonce CSP usually give styles the same nonce.
-  var scriptNonce = (document.currentScript && document.currentScript.nonce) || '';
 
+  // The SDK's own stylesheet: floating frames are pinned bottom-right with
+  // !important sizes (they must beat the inline width/height:100% Lightning Out
+  // puts on the element); inline frames fill the container, whose height the
+  // SDK hands over as --agentic-chat-container-height.
   var CSS = [
     '.acc-container{position:relative}',
-    '.acc-container .acc-frame{transition:opacity .2s ease}',
-    '.acc-container .acc-frame.acc-inline{display:block;width:var(--acc-width,100%);height:var(--acc-height,100%);min-height:320px}',
-    '.acc-container .acc-frame.acc-floating{position:fixed;right:16px;bottom:16px;width:80px;height:80px;z-index:2147483000}',
-    '.acc-container .acc-frame.acc-floating.acc-maximized{width:min(400px,calc(100vw - 32px));height:min(640px,calc(100vh - 32px))}',
-    '@media (max-width:640px){.acc-container .acc-frame.acc-floating.acc-maximized{right:0;bottom:0;width:100vw;height:100vh}}'
+    '.acc-frame{transition:opacity .2s ease}',
+    '.acc-frame.inline{display:block!important;width:100%!important;height:var(--agentic-chat-container-height,100%)!important;min-height:320px}',
+    '.acc-frame.floating{position:fixed!important;right:16px;bottom:16px;z-index:2147483000}',
+    '.acc-frame.floating.initial,.acc-frame.floating.minimize{width:80px!important;height:80px!important}',
+    '.acc-frame.floating.maximize{width:min(400px,calc(100vw - 32px))!important;height:min(640px,calc(100vh - 32px))!important}',
+    '@media (max-width:640px){.acc-frame.floating.maximize{right:0;bottom:0;width:100vw!important;height:100vh!important}}'
   ].join('\n');
 
-  var adopted = null;
+  // injectStyles adds the SDK's <style> WITHOUT a nonce, as the real SDK does,
+  // unless the page already has an element with its id: a page with a strict
+  // CSP provides that element itself.
   function injectStyles() {
-    if (!document.getElementById(STYLE_ID)) {
-      var s = document.createElement('style');
-      s.id = STYLE_ID;
-      if (scriptNonce) { s.nonce = scriptNonce; }
-      s.textContent = CSS;
-      document.head.appendChild(s);
-    }
-    // The same rules as a constructable stylesheet, which no style-src CSP
-    // blocks: the <style> element above may be refused by a strict host CSP.
-    if (!adopted && 'adoptedStyleSheets' in document) {
-      adopted = new CSSStyleSheet();
-      adopted.replaceSync(CSS);
-      document.adoptedStyleSheets = document.adoptedStyleSheets.concat([adopted]);
-    }
+    if (document.getElementById(STYLE_ID)) { return; }
+    var s = document.createElement('style');
+    s.id = STYLE_ID;
+    s.textContent = CSS;
+    document.head.appendChild(s);
   }
 
   function size(v) {
@@ -92,12 +87,13 @@
     container.appendChild(loApp);
 
     var wrapper = document.createElement(WRAPPER_TAG);
-    wrapper.className = 'acc-frame acc-' + mode;
+    wrapper.className = 'acc-frame ' + (mode === 'inline' ? 'inline' : 'floating initial');
     wrapper.style.opacity = '0';
     if (mode === 'inline') {
       var w = size(rendering.width), h = size(rendering.height);
       if (w) { wrapper.style.setProperty('--acc-width', w); }
       if (h) { wrapper.style.setProperty('--acc-height', h); }
+      container.style.setProperty('--agentic-chat-container-height', h || '100%');
     }
     wrapper.configuration = config;
     wrapper.addEventListener('accready', function () {
@@ -105,8 +101,14 @@
       loApp.style.opacity = '1';
       if (typeof options.onReady === 'function') { options.onReady({ loApp: loApp, chatClientComponent: wrapper }); }
     });
-    wrapper.addEventListener('accmaximize', function () { wrapper.classList.add('acc-maximized'); });
-    wrapper.addEventListener('accminimize', function () { wrapper.classList.remove('acc-maximized'); });
+    wrapper.addEventListener('accmaximize', function () {
+      wrapper.classList.remove('initial', 'minimize');
+      wrapper.classList.add('maximize');
+    });
+    wrapper.addEventListener('accminimize', function () {
+      wrapper.classList.remove('initial', 'maximize');
+      wrapper.classList.add('minimize');
+    });
     wrapper.addEventListener('lo.component.error', function (e) {
       console.error('[ACC] lo.component.error', e.detail);
       if (typeof options.onError === 'function') { options.onError(e.detail); }

@@ -18,8 +18,25 @@
     msg.id = boot.parentElementId;
     window.parent.postMessage(msg, boot.loAppOrigin);
   }
-  function relay(name, detail) { post({ type: 'lo.dispatchEvent', name: name, detail: detail }); }
+  // The component's events reach the host only for names the host listens to
+  // (lo.addEventListener); one the component fired before the host's listener
+  // arrived is handed over when it does, as a component that renders after the
+  // host wired its listeners would.
+  var listened = {};
+  var pending = {};
+  function relay(name, detail) {
+    if (listened[name]) {
+      post({ type: 'lo.dispatchEvent', name: name, detail: detail });
+    } else {
+      pending[name] = { detail: detail };
+    }
+  }
   function reportError(message) { post({ type: 'lo.error', error: { message: message } }); }
+  // Whether a real component posts lo.error when its org session ends is
+  // unknown (the devorg knob LOComponentReportsSessionEnd, default off).
+  function reportSessionEnd(message) {
+    if (boot.reportSessionEnd) { reportError(message); }
+  }
 
   function el(tag, attrs, children) {
     var n = document.createElement(tag);
@@ -37,9 +54,15 @@
     if (typeof v !== 'string') { return ''; }
     try { var u = new URL(v, window.location.href); return (u.protocol === 'https:' || u.protocol === 'http:') ? u.href : ''; } catch (e) { return ''; }
   }
-  function applyStyles(styles) {
-    Object.keys(styles || {}).forEach(function (k) {
-      if (k.indexOf('--') === 0 && typeof styles[k] === 'string') { document.documentElement.style.setProperty(k, styles[k]); }
+  // applyStyle takes props.style, the host element's CSS custom properties as
+  // a declaration string ("--a: 1; --b: red").
+  function applyStyle(text) {
+    if (typeof text !== 'string') { return; }
+    text.split(';').forEach(function (decl) {
+      var i = decl.indexOf(':');
+      if (i < 0) { return; }
+      var k = decl.slice(0, i).trim(), v = decl.slice(i + 1).trim();
+      if (k.indexOf('--') === 0) { document.documentElement.style.setProperty(k, v); }
     });
   }
 
@@ -55,29 +78,46 @@
       el('h1', { className: 'lo-card__title', text: 'Session ended' }),
       el('p', { text: msg })
     ]));
-    reportError(msg);
+    reportSessionEnd(msg);
   }
 
-  post({ type: 'lo.loaded' });
   if (!boot.signedIn) {
+    // Without an org session a real container page never gets to say
+    // lo.loaded (the org answers with its login page instead), so the host
+    // only hears of it through its frame timeout, unless the knob says the
+    // component reports it.
+    if (boot.reportSessionEnd) { post({ type: 'lo.loaded' }); }
     sessionEnded();
     return;
   }
+  post({ type: 'lo.loaded' });
 
+  var received = window.__loReceived = [];
   var started = false;
   var current = null;
   window.addEventListener('message', function (e) {
     if (e.source !== window.parent || e.origin !== boot.loAppOrigin) { return; }
     var d = e.data;
     if (!d || typeof d !== 'object') { return; }
+    // What the host sent, for tests that check the library's messages.
+    received.push(d);
     if (d.type === 'lo.setComponentData' && !started && d.componentData) {
       started = true;
-      applyStyles(d.styles);
       current = d.componentData.props || {};
+      applyStyle(current.style);
       render(current);
+    } else if (d.type === 'lo.addEventListener' && typeof d.name === 'string') {
+      listened[d.name] = true;
+      if (pending[d.name]) {
+        var p = pending[d.name];
+        delete pending[d.name];
+        post({ type: 'lo.dispatchEvent', name: d.name, detail: p.detail });
+      }
+    } else if (d.type === 'lo.removeEventListener' && typeof d.name === 'string') {
+      delete listened[d.name];
     } else if (d.type === 'lo.setComponentProps' && started) {
-      applyStyles(d.styles);
       var changed = d.componentProps || {};
+      if (typeof changed.style === 'string') { applyStyle(changed.style); }
       Object.keys(changed).forEach(function (k) { current[k] = changed[k]; });
       if (Object.keys(changed).length && view && view.update) { view.update(current); }
     }
@@ -224,7 +264,7 @@
       acc.classList.add('acc--session-ended');
       input.disabled = true;
       send.disabled = true;
-      reportError('Your Salesforce session ended.');
+      reportSessionEnd('Your Salesforce session ended.');
     }
 
     composer.addEventListener('submit', function (e) {

@@ -1,10 +1,24 @@
 /*
  * Lightning Out 2.0 stand-in, served by the logateway emulated org (devorg).
- * Not Salesforce code: it reproduces the behaviour described in the project's
- * reference/salesforce.md section 3 so a host page and a gateway can be tested
- * without a real org. Plain JavaScript, no eval, no inline styles: styles live in
- * constructable stylesheets inside closed shadow roots, so a strict host CSP
- * (nonces, no 'unsafe-inline') does not block it.
+ * Not Salesforce code: it reproduces, point by point, what Salesforce's shipped
+ * library does (the project's reference/salesforce.md, section 3 and its
+ * Corrections), so a host page tested against it fails where it would fail with
+ * the real one. In particular:
+ *  - setting frontdoor-url again logs in again but leaves ready components as
+ *    they are (their iframes are never reloaded);
+ *  - component elements get an inline display:block;width:100%;height:100%;
+ *  - attribute changes are applied by a MutationObserver a moment later, and
+ *    every error becomes an event (nothing is thrown from setAttribute);
+ *  - every lo.* event and every relayed component event is non-bubbling;
+ *  - listeners added to a component before it is ready are queued until lo.ready;
+ *  - a frame that does not answer within 60 s gets lo.iframe.error and
+ *    lo.application.error, and a visible one then shows lightning.out.message.html;
+ *  - clearing frontdoor-url or removing the application element loads
+ *    /secur/logout.jsp;
+ *  - it logs at debug level, the frontdoor URL included.
+ * Plain JavaScript, no eval; its own styles live in constructable stylesheets
+ * inside closed shadow roots, and inline sizes are set through the CSSOM, so a
+ * strict host CSP (nonces, no 'unsafe-inline') does not block it.
  */
 (function () {
   'use strict';
@@ -14,7 +28,10 @@
   var AUTH_PAGE_LAST_MOD = 1762330051;
   var LOGOUT_DELAY_MS = 3000;
   var DEFAULT_LWR_APP = 'lightningout/container';
+  var FRAME_NAME = 'lightning_af';
+  var MESSAGE_PAGE = '/lightning/lightning.out.message.html';
   var SANDBOX = 'allow-downloads allow-forms allow-popups allow-same-origin allow-scripts allow-top-navigation-by-user-activation';
+  var APP_ATTRIBUTES = ['frontdoor-url', 'org-url', 'app-id', 'components', 'site-prefix', 'lwr-application', 'lang'];
 
   if (!window.customElements) {
     throw new Error('Lightning Out: this browser does not support custom elements');
@@ -25,6 +42,14 @@
     throw new Error('Lightning Out: "' + APP_TAG + '" is already defined on this page. Load only one copy of ' +
       'the Lightning Out 2.0 library: the Agentforce Conversation Client SDK bundles its own, so do not also ' +
       'load lightning.out.latest/index.iife.prod.js.');
+  }
+
+  // The real library logs at debug level by default, the frontdoor URL (and so
+  // its otp) included.
+  function debug() {
+    if (window.console && typeof window.console.debug === 'function') {
+      window.console.debug.apply(window.console, ['[LightningOut]'].concat(Array.prototype.slice.call(arguments)));
+    }
   }
 
   function uuid() {
@@ -49,9 +74,19 @@
     return sheets[name];
   }
 
-  // lo.* events are plain, non-bubbling CustomEvents on the element (reference 3.4).
+  var nativeDispatch = HTMLElement.prototype.dispatchEvent;
+  var nativeAdd = HTMLElement.prototype.addEventListener;
+  var nativeRemove = HTMLElement.prototype.removeEventListener;
+
+  // fire dispatches a plain, non-bubbling CustomEvent on the element (lo.* and
+  // relayed component events alike).
   function fire(el, type, detail) {
-    el.dispatchEvent(new CustomEvent(type, { detail: detail, bubbles: false, composed: false }));
+    nativeDispatch.call(el, new CustomEvent(type, { detail: detail, bubbles: false, composed: false }));
+  }
+
+  function errorDetail(message) {
+    var err = new Error(message);
+    return { message: message, originalError: err };
   }
 
   function describe(value) {
@@ -68,13 +103,15 @@
     return u;
   }
 
-  function camel(s) { return s.replace(/-([a-z0-9])/g, function (_, c) { return c.toUpperCase(); }); }
+  function camel(s) { return s.replace(/[-_]([a-z0-9])/g, function (_, c) { return c.toUpperCase(); }); }
   function kebab(s) { return s.replace(/[A-Z]/g, function (c) { return '-' + c.toLowerCase(); }); }
+  function snake(s) { return s.replace(/[A-Z]/g, function (c) { return '_' + c.toLowerCase(); }); }
 
   var TAG_RE = /^[a-z][a-z0-9_.]*-[a-z0-9_.-]*$/;
 
   // parseComponents reads the components attribute: "c-my-comp", "c/myComp",
-  // optionally "<name> as <tag>", comma separated.
+  // optionally "<name> as <tag>", comma separated. A namespace maps to the tag
+  // camel -> snake: myNs/fooBar -> my_ns-foo-bar.
   function parseComponents(value) {
     var out = [];
     String(value || '').split(',').forEach(function (raw) {
@@ -103,9 +140,9 @@
           throw new Error('Lightning Out: invalid component tag ' + describe(name) + '; expected "namespace-component-name"');
         }
         ns = name.slice(0, i);
-        local = camel(name.slice(i + 1));
+        local = name.slice(i + 1).replace(/-([a-z0-9])/g, function (_, c) { return c.toUpperCase(); });
       }
-      var tag = (alias || (ns + '-' + kebab(local))).toLowerCase();
+      var tag = (alias || (snake(ns) + '-' + kebab(local))).toLowerCase();
       if (!TAG_RE.test(tag)) {
         throw new Error('Lightning Out: ' + describe(tag) + ' is not a valid custom element name');
       }
@@ -114,17 +151,28 @@
     return out;
   }
 
+  // newFrame is an iframe as the library makes them: the auth iframe and every
+  // component iframe share the name lightning_af and the sandbox.
+  function newFrame(title) {
+    var f = document.createElement('iframe');
+    f.name = FRAME_NAME;
+    f.title = title;
+    f.setAttribute('sandbox', SANDBOX);
+    return f;
+  }
+
   // owners maps a component tag to the one application element allowed to
   // render it on this page (reference 3.3).
   var owners = new Map();
-  // frames maps a component iframe's parentElementId to its element.
-  var frames = new Map();
+  // elements maps an element's id (its parentElementId) to the element; the
+  // window listener routes every message on data.id alone.
+  var elements = new Map();
   var state = new WeakMap();
 
   window.addEventListener('message', function (e) {
     var d = e.data;
-    if (!d || typeof d !== 'object' || typeof d.id !== 'string') { return; }
-    var el = frames.get(d.id);
+    if (!d || typeof d !== 'object' || typeof d.id !== 'string' || typeof d.type !== 'string') { return; }
+    var el = elements.get(d.id);
     if (el) { el._loMessage(e); }
   });
 
@@ -135,18 +183,20 @@
     }
   }
 
-  function customProperties(el) {
-    var out = {};
+  // customPropertiesText is what travels as props.style: the element's CSS
+  // custom properties only, as a declaration string.
+  function customPropertiesText(el) {
+    var out = [];
     for (var i = 0; i < el.style.length; i++) {
       var n = el.style[i];
-      if (n.indexOf('--') === 0) { out[n] = el.style.getPropertyValue(n).trim(); }
+      if (n.indexOf('--') === 0) { out.push(n + ': ' + el.style.getPropertyValue(n).trim()); }
     }
-    return out;
+    return out.join('; ');
   }
 
   // Attributes that are not component properties (reference 3.3): standard
   // HTML attributes, event handlers, data-* and aria-*. title, lang and dir
-  // are mirrored under their own names.
+  // are mirrored under their own names; style travels as custom properties.
   var NOT_PROPS = ['class', 'id', 'style', 'slot', 'part', 'exportparts', 'tabindex', 'nonce', 'is', 'hidden',
     'accesskey', 'autofocus', 'autocapitalize', 'contenteditable', 'draggable', 'enterkeyhint', 'inert',
     'inputmode', 'spellcheck', 'translate', 'popover', 'role'];
@@ -159,11 +209,31 @@
     return camel(attr);
   }
 
-  class LightningOutApplication extends HTMLElement {
-    static get observedAttributes() {
-      return ['frontdoor-url', 'org-url', 'app-id', 'components', 'site-prefix', 'lwr-application', 'lang'];
-    }
+  // watchFrame starts the frame timeout once the iframe has loaded: without the
+  // frame's lo.loaded within AUTH_TIMEOUT_MS the application hears
+  // lo.iframe.error then lo.application.error, and a visible frame is pointed
+  // at the org's message page.
+  function watchFrame(f, app, isAnswered, visible) {
+    var timer = 0;
+    f.addEventListener('load', function () {
+      if (timer || isAnswered() || !f.isConnected) { return; }
+      timer = setTimeout(function () {
+        if (isAnswered() || !f.isConnected) { return; }
+        var detail = errorDetail('Lightning Out: Error: Unknown error, unable to load the iframe.');
+        debug('iframe did not answer within', AUTH_TIMEOUT_MS, 'ms', f.src);
+        fire(app, 'lo.iframe.error', detail);
+        fire(app, 'lo.application.error', detail);
+        if (visible) {
+          try {
+            f.src = new URL(f.src).origin + MESSAGE_PAGE;
+          } catch (e) { /* not a URL: leave the frame */ }
+        }
+      }, AUTH_TIMEOUT_MS);
+    });
+    return function () { clearTimeout(timer); };
+  }
 
+  class LightningOutApplication extends HTMLElement {
     constructor() {
       super();
       this._root = this.attachShadow({ mode: 'closed' });
@@ -175,52 +245,102 @@
       this._authFrame = null;
       this._authId = '';
       this._authAnswered = false;
-      this._timer = 0;
+      this._stopWatch = null;
       this._logoutTimer = 0;
       this._components = new Set();
       this._onMessage = this._onMessage.bind(this);
+      var app = this;
+      // Attribute changes are observed and applied a moment later (a
+      // MutationObserver callback), never from inside setAttribute.
+      this._observer = new MutationObserver(function (records) {
+        var names = {};
+        records.forEach(function (r) { names[r.attributeName] = true; });
+        app._apply(Object.keys(names));
+      });
+    }
+
+    _error(message) {
+      debug('error', message);
+      fire(this, 'lo.application.error', errorDetail(message));
     }
 
     connectedCallback() {
       if (this._connected) { return; }
       this._connected = true;
       window.addEventListener('message', this._onMessage);
-      if (this.childNodes.length) {
-        throw new Error('Lightning Out: <' + APP_TAG + '> must not have child nodes; place component elements next to it');
+      this._observer.observe(this, { attributes: true, attributeFilter: APP_ATTRIBUTES });
+      var app = this;
+      // The components named at connect time are defined right away, so
+      // component elements created next are upgraded (and queue their
+      // listeners); everything else is applied a moment later.
+      try {
+        this._registerComponents();
+      } catch (e) {
+        queueMicrotask(function () { app._error(e.message); });
       }
-      this._checkExclusive();
-      this._registerComponents();
-      this._authenticate();
+      queueMicrotask(function () {
+        if (!app._connected) { return; }
+        // The first pass reads every attribute as it is now, so changes made
+        // since the connect are already covered.
+        app._observer.takeRecords();
+        if (app.childNodes.length) {
+          app._error('Lightning Out: <' + APP_TAG + '> must not have child nodes; place component elements next to it');
+          return;
+        }
+        app._apply(['frontdoor-url', 'org-url'], true);
+      });
     }
 
+    // disconnectedCallback: removing the element ends the org UI session it
+    // opened, as the real library does (it loads /secur/logout.jsp).
     disconnectedCallback() {
       this._connected = false;
-      this._ready = false;
+      this._observer.disconnect();
       window.removeEventListener('message', this._onMessage);
+      var origin = this._origin || this._lastOrigin;
+      this._ready = false;
       this._clearAuth();
       clearTimeout(this._logoutTimer);
-    }
-
-    attributeChangedCallback(name, oldValue, newValue) {
-      if (!this._connected) { return; }
-      switch (name) {
-        case 'frontdoor-url':
-          this._checkExclusive();
-          if (newValue === '') { this._logout(); } else if (newValue !== null) { this._authenticate(); }
-          break;
-        case 'org-url':
-          this._checkExclusive();
-          if (newValue && newValue !== oldValue) { this._authenticate(); }
-          break;
-        case 'components':
-          this._registerComponents();
-          break;
+      if (origin) {
+        debug('application removed: logging out of', origin);
+        var f = newFrame('Lightning Out logout');
+        f.tabIndex = -1;
+        f.setAttribute('aria-hidden', 'true');
+        f.style.setProperty('display', 'none');
+        f.src = origin + '/secur/logout.jsp';
+        (document.body || document.documentElement).appendChild(f);
+        setTimeout(function () { f.remove(); }, LOGOUT_DELAY_MS);
       }
     }
 
-    _checkExclusive() {
-      if (this.hasAttribute('frontdoor-url') && this.hasAttribute('org-url')) {
-        throw new Error('Lightning Out: frontdoor-url and org-url are mutually exclusive; set only one of them');
+    // _apply handles changed attributes; a value that did not change (an
+    // attribute set again to the same string) still re-runs a login, as
+    // setting frontdoor-url again does in the real library.
+    _apply(names, initial) {
+      if (!this._connected) { return; }
+      var has = function (n) { return names.indexOf(n) >= 0; };
+      if (has('components')) {
+        try {
+          this._registerComponents();
+        } catch (e) {
+          this._error(e.message);
+        }
+      }
+      if (has('frontdoor-url') || has('org-url')) {
+        if (this.hasAttribute('frontdoor-url') && this.hasAttribute('org-url')) {
+          this._error('Lightning Out: frontdoor-url and org-url are mutually exclusive; set only one of them');
+          return;
+        }
+        var fd = this.getAttribute('frontdoor-url');
+        if (fd === '') {
+          if (!initial) { this._logout(); }
+          return;
+        }
+        try {
+          this._authenticate();
+        } catch (e) {
+          this._error(e.message);
+        }
       }
     }
 
@@ -228,7 +348,7 @@
       var app = this;
       parseComponents(this.getAttribute('components')).forEach(function (c) {
         var owner = owners.get(c.tag);
-        if (owner && owner.app !== app) {
+        if (owner && owner.app !== app && owner.app.isConnected) {
           throw new Error('"' + c.tag + '" is already registered to another App');
         }
         var existing = window.customElements.get(c.tag);
@@ -239,6 +359,10 @@
         if (!existing) {
           window.customElements.define(c.tag, class extends LightningOutComponent {});
         }
+        // Elements already in the page (upgraded earlier, or just now) join.
+        document.querySelectorAll(c.tag).forEach(function (el) {
+          if (el instanceof LightningOutComponent) { el._loJoin(); }
+        });
       });
     }
 
@@ -252,7 +376,7 @@
     }
 
     // _authenticate follows reference 3.2 steps 1-3: the auth page URL goes
-    // into the frontdoor URL as startURL (otp form) or retURL (sid form).
+    // into the frontdoor URL as startURL (otp form) or retURL (otherwise).
     _authenticate() {
       var fd = this.getAttribute('frontdoor-url');
       var org = this.getAttribute('org-url');
@@ -271,12 +395,15 @@
       } else {
         return;
       }
+      debug('authenticating with', src);
       clearTimeout(this._logoutTimer);
+      this._ready = false;
       this._loadHidden(id, src, true);
     }
 
     _clearAuth() {
-      clearTimeout(this._timer);
+      if (this._stopWatch) { this._stopWatch(); }
+      this._stopWatch = null;
       if (this._authFrame) { this._authFrame.remove(); }
       this._authFrame = null;
       this._authId = '';
@@ -286,20 +413,12 @@
       this._clearAuth();
       this._authAnswered = false;
       this._authId = id;
-      var f = document.createElement('iframe');
-      f.name = 'lightning_af';
-      f.title = 'Lightning Out';
+      var f = newFrame('Lightning Out');
       f.tabIndex = -1;
       f.setAttribute('aria-hidden', 'true');
-      f.setAttribute('sandbox', SANDBOX);
       var app = this;
       if (waitForLoaded) {
-        // Step 5: once the iframe has loaded, lo.loaded must follow within the timeout.
-        f.addEventListener('load', function () {
-          if (app._authFrame !== f || app._authAnswered) { return; }
-          clearTimeout(app._timer);
-          app._timer = setTimeout(function () { app._authFailed(f); }, AUTH_TIMEOUT_MS);
-        });
+        this._stopWatch = watchFrame(f, this, function () { return app._authFrame !== f || app._authAnswered; }, false);
       }
       f.src = src;
       this._authFrame = f;
@@ -309,34 +428,24 @@
     _onMessage(e) {
       var d = e.data;
       if (!d || typeof d !== 'object' || d.type !== 'lo.loaded' || !this._authFrame) { return; }
-      if (e.source !== this._authFrame.contentWindow || d.id !== this._authId || this._authAnswered) { return; }
+      if (d.id !== this._authId || this._authAnswered) { return; }
       this._authAnswered = true;
-      clearTimeout(this._timer);
+      if (this._stopWatch) { this._stopWatch(); }
       this._origin = e.origin;
       this._ready = true;
+      debug('application ready on', e.origin);
       fire(this, 'lo.iframe.load', e.origin);
       fire(this, 'lo.application.ready');
-      // A new session: (re)load every component so its iframe uses it.
-      this._components.forEach(function (c) { c._loStart(); });
-    }
-
-    _authFailed(f) {
-      if (this._authFrame !== f || this._authAnswered) { return; }
-      var err = new Error('Unknown error, unable to load the iframe.');
-      var detail = {
-        message: 'Lightning Out: the authentication iframe did not answer within ' + Math.round(AUTH_TIMEOUT_MS / 1000) +
-          ' s. Error: Unknown error, unable to load the iframe.',
-        originalError: err
-      };
-      this._ready = false;
-      fire(this, 'lo.iframe.error', detail);
-      fire(this, 'lo.application.error', detail);
+      // The library calls init on every component; init does nothing for a
+      // component that is already ready, so its iframe is NOT reloaded.
+      this._components.forEach(function (c) { c._loInit(); });
     }
 
     _logout() {
       var origin = this._origin || this._lastOrigin;
       this._ready = false;
       this._clearAuth();
+      debug('logging out of', origin);
       if (origin) { this._loadHidden(uuid(), origin + '/secur/logout.jsp', false); }
       var app = this;
       clearTimeout(this._logoutTimer);
@@ -345,7 +454,7 @@
 
     _attach(component) {
       this._components.add(component);
-      if (this._ready) { component._loStart(); }
+      if (this._ready) { component._loInit(); }
     }
 
     _detach(component) { this._components.delete(component); }
@@ -354,7 +463,10 @@
   function S(el) {
     var st = state.get(el);
     if (!st) {
-      st = { props: {}, frame: null, id: '', sent: false, app: null, componentName: '', observer: null, root: null };
+      st = {
+        props: {}, frame: null, id: uuid(), sent: false, ready: false, app: null, componentName: '',
+        observer: null, root: null, queued: [], stopWatch: null, keys: new Map()
+      };
       state.set(el, st);
     }
     return st;
@@ -366,19 +478,19 @@
       var st = S(this);
       st.root = this.attachShadow({ mode: 'closed' });
       st.root.adoptedStyleSheets = [sheet('component',
-        ':host{display:block;width:100%;height:100%}' +
         'iframe{display:block;border:0;width:100%;height:100%;background:transparent;color-scheme:normal}')];
     }
 
     connectedCallback() {
       var st = S(this);
-      var tag = this.localName;
-      if (this.childNodes.length) {
-        throw new Error('Lightning Out: <' + tag + '> must be empty');
-      }
+      var el = this;
+      // Inline, so it beats any host stylesheet rule without !important.
+      this.style.setProperty('display', 'block');
+      this.style.setProperty('width', '100%');
+      this.style.setProperty('height', '100%');
+      elements.set(st.id, this);
       // Properties set before the tag was defined are own data properties;
       // turn them into observed accessors.
-      var el = this;
       Object.keys(this).forEach(function (k) {
         var v = el[k];
         delete el[k];
@@ -392,7 +504,11 @@
       if (!st.observer) {
         st.observer = new MutationObserver(function (records) {
           records.forEach(function (r) {
-            if (r.attributeName === 'style') { el._loSend({ type: 'lo.setComponentProps', componentProps: {}, styles: customProperties(el) }); return; }
+            if (r.attributeName === 'style') {
+              var text = customPropertiesText(el);
+              if (text !== (st.props.style || '')) { el._loSetProp('style', text); }
+              return;
+            }
             var p = propForAttribute(r.attributeName);
             if (p) {
               var v = el.getAttribute(r.attributeName);
@@ -402,8 +518,19 @@
         });
       }
       st.observer.observe(this, { attributes: true });
-      var owner = owners.get(tag);
+      st.props.style = customPropertiesText(this);
+      this._loJoin();
+    }
+
+    _loJoin() {
+      var st = S(this);
+      if (!this.isConnected || st.app) { return; }
+      var owner = owners.get(this.localName);
       if (!owner) { return; }
+      if (this.childNodes.length) {
+        fire(owner.app, 'lo.application.error', errorDetail('Lightning Out: <' + this.localName + '> must be empty'));
+        return;
+      }
       st.app = owner.app;
       st.componentName = owner.componentName;
       owner.app._attach(this);
@@ -413,7 +540,47 @@
       var st = S(this);
       if (st.observer) { st.observer.disconnect(); }
       if (st.app) { st.app._detach(this); }
+      st.app = null;
+      elements.delete(st.id);
       this._loStop();
+    }
+
+    addEventListener(type, fn, options) {
+      var st = S(this);
+      if (!st.ready) {
+        // Queued until the component is ready (lo.ready), as the real library does.
+        st.queued.push([type, fn, options]);
+        return;
+      }
+      nativeAdd.call(this, type, fn, options);
+      this._loForward('lo.addEventListener', type, fn, options);
+    }
+
+    removeEventListener(type, fn, options) {
+      var st = S(this);
+      st.queued = st.queued.filter(function (q) { return !(q[0] === type && q[1] === fn); });
+      nativeRemove.call(this, type, fn, options);
+      if (st.ready) { this._loForward('lo.removeEventListener', type, fn, options); }
+    }
+
+    // dispatchEvent also hands a host event to the component in its frame.
+    dispatchEvent(ev) {
+      var st = S(this);
+      if (st.ready && ev && typeof ev.type === 'string' && ev.type.indexOf('lo.') !== 0) {
+        this._loSend({ type: 'lo.dispatchEvent', name: ev.type, detail: cloneable(ev.detail) });
+      }
+      return nativeDispatch.call(this, ev);
+    }
+
+    _loForward(kind, type, fn, options) {
+      if (typeof type !== 'string' || type.indexOf('lo.') === 0) { return; }
+      var st = S(this);
+      var key = st.keys.get(fn);
+      if (!key) {
+        key = uuid();
+        st.keys.set(fn, key);
+      }
+      this._loSend({ type: kind, name: type, options: cloneable(options), listenerKey: key });
     }
 
     _loSetProp(name, value) {
@@ -428,21 +595,22 @@
 
     _loStop() {
       var st = S(this);
+      if (st.stopWatch) { st.stopWatch(); }
+      st.stopWatch = null;
       if (st.frame) { st.frame.remove(); }
-      if (st.id) { frames.delete(st.id); }
       st.frame = null;
-      st.id = '';
       st.sent = false;
+      st.ready = false;
     }
 
-    // _loStart renders the component in a fresh iframe on the origin that
-    // answered the application's lo.loaded (reference 3.3).
-    _loStart() {
+    // _loInit renders the component in an iframe on the origin that answered
+    // the application's lo.loaded (reference 3.3). A ready component is left
+    // alone: a new login does not reload it.
+    _loInit() {
       var st = S(this);
       var app = st.app;
-      if (!app || !app._origin) { return; }
+      if (!app || !app._origin || st.ready) { return; }
       this._loStop();
-      st.id = uuid();
       var lang = app.getAttribute('lang');
       var prefix = app.getAttribute('site-prefix');
       var lwrApp = app.getAttribute('lwr-application') || DEFAULT_LWR_APP;
@@ -459,44 +627,56 @@
         ['loAppOrigin', window.location.origin],
         ['appId', app.getAttribute('app-id') || '']
       ].map(function (kv) { return kv[0] + '=' + encodeURIComponent(kv[1]).replace(/%2F/g, '/'); }).join('&');
-      var f = document.createElement('iframe');
-      f.title = this.getAttribute('title') || st.componentName;
+      var f = newFrame(this.getAttribute('title') || st.componentName);
       f.setAttribute('allow', 'clipboard-write');
+      st.loaded = false;
+      st.stopWatch = watchFrame(f, app, function () { return st.frame !== f || st.loaded; }, true);
       f.src = base + '?' + q;
       st.frame = f;
-      frames.set(st.id, this);
+      debug('loading component', st.componentName, f.src);
       st.root.appendChild(f);
     }
 
     _loSend(msg) {
       var st = S(this);
-      if (!st.frame || !st.frame.contentWindow || !st.sent || !st.app) { return; }
+      if (!st.frame || !st.frame.contentWindow || !st.app) { return; }
       try {
         st.frame.contentWindow.postMessage(msg, st.app._origin);
       } catch (err) {
-        fire(this, 'lo.component.error', { message: 'Lightning Out: could not send ' + msg.type + ' to the component: ' + err.message, originalError: err });
+        fire(st.app, 'lo.iframe.error', errorDetail('Lightning Out: could not send ' + msg.type + ' to the component: ' + err.message));
       }
     }
 
+    // _loMessage handles a message whose data.id is this element's id; the
+    // library matches on that alone.
     _loMessage(e) {
       var st = S(this);
       var d = e.data;
-      if (!st.frame || e.source !== st.frame.contentWindow || !st.app || e.origin !== st.app._origin) { return; }
+      if (!st.app) { return; }
       switch (d.type) {
         case 'lo.loaded':
+          st.loaded = true;
+          if (st.stopWatch) { st.stopWatch(); }
           fire(this, 'lo.iframe.load', e.origin);
           break;
         case 'lo.getComponentData':
           st.sent = true;
+          st.props.style = customPropertiesText(this);
           this._loSend({
             type: 'lo.setComponentData',
-            componentData: { id: st.id, name: st.componentName, props: cloneable(st.props) || {} },
-            styles: customProperties(this)
+            componentData: { id: st.id, name: st.componentName, props: cloneable(st.props) || {} }
           });
           break;
-        case 'lo.ready':
+        case 'lo.ready': {
+          if (st.ready) { break; }
+          st.ready = true;
+          var queued = st.queued;
+          st.queued = [];
+          var el = this;
+          queued.forEach(function (q) { el.addEventListener(q[0], q[1], q[2]); });
           fire(this, 'lo.component.ready');
           break;
+        }
         case 'lo.error': {
           var err = d.error || {};
           fire(this, 'lo.component.error', { message: String(err.message || err || 'Unknown component error'), originalError: err });
@@ -504,12 +684,10 @@
         }
         case 'lo.dispatchEvent':
           if (typeof d.name === 'string' && d.name && d.name.indexOf('lo.') !== 0) {
-            this.dispatchEvent(new CustomEvent(d.name, { detail: d.detail, bubbles: true, composed: true }));
+            fire(this, d.name, d.detail);
           }
           break;
-        case 'lo.height-change':
-          if (typeof d.height === 'number' && d.height >= 0) { st.frame.style.height = Math.ceil(d.height) + 'px'; }
-          break;
+        // lo.height-change and anything else: ignored.
       }
     }
   }
