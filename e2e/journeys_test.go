@@ -153,56 +153,6 @@ func TestSignOutFromTheConfirmPageWithoutAnOrgEndSessionEndpoint(t *testing.T) {
 	journeyEnd{name: "sign-out-logout-page", tab: tab, env: env, b: b, mark: mark, signedIn: false}.check(t)
 }
 
-func TestAnExpiredOrgSessionRecoversWithoutSignIn(t *testing.T) {
-	b := needSuite(t)
-	env := startSite(t)
-	mark := b.Console.Mark()
-	tab := b.Ctx
-
-	step(t, b, tab, "the embed page", 15*time.Second, chromedp.Navigate(env.URL+"/__lo/embed"))
-	step(t, b, tab, "a click on the sign-in button", 5*time.Second, chromedp.Click(chromedp.CSS("#lo-signin")))
-	signInAtOrg(t, b, tab, env)
-	waitFor(t, b, tab, "the chat connected", statusIs("ready"), 20*time.Second)
-	first, firstID := chatFrame(t, b, env, nil)
-	wantReply(t, chat(t, b, first, "hello", 2), "hello")
-
-	// The org session times out: browser sessions and access tokens end, the
-	// refresh token lives on. Lightning Out has no "expired" event; the chat
-	// reports an error when it is next used, and the page must re-mint.
-	env.Org.ExpireSessions()
-	env.Org.ResetCounts()
-	step(t, b, first, "a message sent into the expired session", 10*time.Second,
-		chromedp.SendKeys(chromedp.CSS("#acc-input"), "are you there?"),
-		chromedp.Click(chromedp.CSS("#acc-send")),
-	)
-	deadline := time.Now().Add(20 * time.Second)
-	for env.Org.Count("frontdoor") < 1 && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	if env.Org.Count("frontdoor") < 1 {
-		t.Fatalf("want the page to sign the chat in again with a new frontdoor URL after the org session ended, got none within 20s")
-	}
-	waitFor(t, b, tab, "the chat connected again after the org session ended", statusIs("ready"), 20*time.Second)
-	second, _ := chatFrame(t, b, env, map[target.ID]bool{firstID: true})
-	wantReply(t, chat(t, b, second, "still here?", 2), "still here?")
-
-	if n := env.Org.Count("authorize"); n != 0 {
-		t.Errorf("want the chat to recover without a new sign-in, got %d authorize requests", n)
-	}
-	if n := env.Org.Count("token:refresh_token"); n < 1 {
-		t.Errorf("want the gateway to refresh the expired access token, got %d refresh grants", n)
-	}
-	if n := env.Org.Count("frontdoor"); n < 1 {
-		t.Errorf("want a new frontdoor sign-in of the chat, got %d", n)
-	}
-	loc, _ := chromedp.Run(tab, chromedp.Location())
-	if loc != env.URL+"/__lo/embed" {
-		t.Errorf("want the visitor still on the embed page, got %s", redact(loc))
-	}
-
-	journeyEnd{name: "org-session-expired-recovers", tab: tab, env: env, b: b, mark: mark, frames: []context.Context{second}, signedIn: true, allowStatus: orgSessionExpired}.check(t)
-}
-
 func TestPopupSignInFromATrustedOrigin(t *testing.T) {
 	b := needSuite(t)
 	// The partner page is on another origin of the gateway's site (localhost, a

@@ -417,6 +417,7 @@ func (s *site) bootConfig(cfg *config.Config) map[string]any {
 		"autoStart":         sc.Signin.AutoStart,
 		"popup":             sc.Signin.Popup,
 		"remintIntervalMs":  remint.Milliseconds(),
+		"sessionTimeoutMs":  sc.Org.SessionTimeout.D().Milliseconds(),
 		"maxRetries":        5,
 		"containerId":       "lo-container", // templates/embed.html's mount point
 		"gatewayOrigin":     s.origin,

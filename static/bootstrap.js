@@ -22,10 +22,16 @@
   var MIN_REMINT_MS = 10000;
   var RETRY_AFTER_CAP_MS = 5 * 60 * 1000;
   var DEFAULT_MAX_RETRIES = 5;
+  // How long a (re)connect may take before the page treats the chat as broken:
+  // Lightning Out's own frame timeout (60 s) plus a margin.
+  var DEFAULT_READY_TIMEOUT_MS = 75000;
   // A component that fails on every render would otherwise loop forever, because each
   // successful re-login (lo.application.ready) resets the consecutive-failure counter.
   var RECOVERY_WINDOW_MS = 5 * 60 * 1000;
   var ACC_COMPONENT = 'runtime_copilot/accSdkWrapper';
+  // The id the ACC Web SDK looks for before it injects its own <style> (which has
+  // no nonce, so a strict CSP would refuse it): the page provides it first.
+  var SDK_STYLE_ID = 'agentforce-client-injected-styles';
   // How long sign-out waits for Lightning Out to start the org logout.
   var SIGNOUT_WAIT_MS = 1500;
 
@@ -150,6 +156,8 @@
     b.maxRetries = nonNegInt('maxRetries', DEFAULT_MAX_RETRIES);
     b.remintIntervalMs = nonNegInt('remintIntervalMs', 0);
     if (b.remintIntervalMs > 0 && b.remintIntervalMs < MIN_REMINT_MS) b.remintIntervalMs = MIN_REMINT_MS;
+    b.sessionTimeoutMs = nonNegInt('sessionTimeoutMs', 0);
+    b.readyTimeoutMs = nonNegInt('readyTimeoutMs', DEFAULT_READY_TIMEOUT_MS) || DEFAULT_READY_TIMEOUT_MS;
 
     var comps = raw.components === undefined || raw.components === null ? [] : raw.components;
     if (!Array.isArray(comps)) throw bootError('components must be a list of component names');
@@ -183,6 +191,15 @@
     return b;
   }
 
+  // sessionTimeoutFor is the org session timeout the page assumes: the boot's
+  // sessionTimeoutMs, else what the re-mint interval (3/4 of it) implies, else 0
+  // (unknown: no recovery on the visitor's return).
+  function sessionTimeoutFor(boot) {
+    if (boot.sessionTimeoutMs > 0) return boot.sessionTimeoutMs;
+    if (boot.remintIntervalMs > 0) return Math.round((boot.remintIntervalMs * 4) / 3);
+    return 0;
+  }
+
   function parseBoot(text) {
     var raw;
     try {
@@ -198,13 +215,19 @@
   }
 
   // tagForComponent gives the element tag Lightning Out defines for a `components` entry:
-  // "c-my-comp" → itself; "c/myComp" → "c-my-comp"; "c/myComp as x-chat" → "x-chat".
+  // "c-my-comp" → itself; "c/myComp" → "c-my-comp"; "c/myComp as x-chat" → "x-chat"; the
+  // namespace maps camel → snake ("myNs/fooBar" → "my_ns-foo-bar").
   function tagForComponent(name) {
     var n = String(name).trim();
     var alias = /^(.+?)\s+as\s+(\S+)$/.exec(n);
     if (alias) return alias[2].toLowerCase();
     var slash = n.indexOf('/');
-    if (slash > 0) return n.slice(0, slash) + '-' + kebab(n.slice(slash + 1));
+    if (slash > 0) {
+      var ns = n.slice(0, slash).replace(/[A-Z]/g, function (c) {
+        return '_' + c.toLowerCase();
+      });
+      return ns + '-' + kebab(n.slice(slash + 1));
+    }
     return n.toLowerCase();
   }
 
@@ -348,6 +371,9 @@
     BACKOFF_CAP_MS: BACKOFF_CAP_MS,
     MIN_REMINT_MS: MIN_REMINT_MS,
     DEFAULT_MAX_RETRIES: DEFAULT_MAX_RETRIES,
+    DEFAULT_READY_TIMEOUT_MS: DEFAULT_READY_TIMEOUT_MS,
+    SDK_STYLE_ID: SDK_STYLE_ID,
+    sessionTimeoutFor: sessionTimeoutFor,
     ACC_COMPONENT: ACC_COMPONENT,
     STATUS_TEXT: STATUS_TEXT,
     backoffDelay: backoffDelay,
@@ -429,6 +455,25 @@
     return libraryPromise;
   }
 
+  // ensureSDKStylesheet gives the page an element with the id the ACC Web SDK
+  // checks, so the SDK skips its nonce-less <style> (no CSP violation without
+  // 'unsafe-inline'). It is the gateway's own stylesheet, which styles the SDK's
+  // frame classes; loaded with the page's nonce, from the gateway.
+  function ensureSDKStylesheet(base, nonce) {
+    if (doc.getElementById(SDK_STYLE_ID)) return;
+    var href = '';
+    var links = doc.querySelectorAll('link[rel="stylesheet"]');
+    for (var i = 0; i < links.length; i++) {
+      if (/\/logateway\.css(\?|$)/.test(links[i].href)) href = links[i].href;
+    }
+    var l = doc.createElement('link');
+    l.id = SDK_STYLE_ID;
+    l.rel = 'stylesheet';
+    l.href = href || resolveEndpoint('/__lo/static/logateway.css', base);
+    if (nonce) l.nonce = nonce;
+    (doc.head || doc.documentElement).appendChild(l);
+  }
+
   // ---- UI elements: found in the page (embed template) or created (launcher)
 
   function findOrCreate(id, tag, parent, setup) {
@@ -464,7 +509,7 @@
       b.type = 'button';
       b.id = 'lo-retry';
       b.className = 'lo-btn lo-btn--small';
-      b.textContent = 'Try again';
+      b.textContent = 'Reconnect';
       el.appendChild(b);
     });
     // Optional: the embed page wraps the sign-in button in a panel with some text.
@@ -524,6 +569,7 @@
     var creds = credentialsFor(frontdoorURL, pageOrigin);
     var ui = buildUI(opts.uiRoot || container.parentNode || doc.body, opts);
     var loginHref = opts.loginURL || resolveEndpoint(boot.loginURL, base);
+    var sessionTimeoutMs = sessionTimeoutFor(boot);
 
     var st = {
       state: '',
@@ -531,13 +577,23 @@
       recoveries: [],
       timer: null,
       remintTimer: null,
+      readyTimer: null,
       inflight: false,
       stopped: false,
       mounted: false,
       everReady: false,
       app: null,
       comps: [],
-      listeners: []
+      readyComps: [],
+      appReady: false,
+      // replace: the next lo.application.ready replaces the component elements.
+      // Lightning Out never reloads a ready component after a new login, so a
+      // component whose session ended only renders again as a new element.
+      replace: false,
+      lastAuthAt: 0,
+      hiddenAt: 0,
+      listeners: [],
+      compListeners: []
     };
 
     var mode = boot.acc ? renderMode(boot.acc) : 'components';
@@ -550,6 +606,38 @@
       if (h) container.style.setProperty('--acc-height', h);
     }
 
+    // holder is a box the page's stylesheet sizes and places; the component
+    // element inside fills it (Lightning Out gives it an inline 100% size that
+    // no stylesheet rule on the element itself would beat).
+    function holder() {
+      var d = doc.createElement('div');
+      d.className = 'lo-frame';
+      container.appendChild(d);
+      return d;
+    }
+
+    // clearance keeps a floating chat under the page's own status and
+    // sign-out: --lo-chat-top is the lowest bottom edge of those that sit in
+    // the top half of the viewport (the stylesheet caps the chat's height with it).
+    var clearanceFrame = 0;
+    function updateClearance() {
+      clearanceFrame = 0;
+      if (mode !== 'floating') return;
+      var vh = global.innerHeight || doc.documentElement.clientHeight;
+      var top = 0;
+      var keep = [ui.status].concat(Array.prototype.slice.call(doc.querySelectorAll('form[data-lo-signout], [data-lo-keep-visible]')));
+      keep.forEach(function (el) {
+        if (!el || container.contains(el)) return;
+        var r = el.getBoundingClientRect();
+        if ((r.width === 0 && r.height === 0) || r.bottom <= 0 || r.top >= vh / 2) return;
+        top = Math.max(top, r.bottom);
+      });
+      container.style.setProperty('--lo-chat-top', Math.ceil(top + 12) + 'px');
+    }
+    function scheduleClearance() {
+      if (!clearanceFrame) clearanceFrame = global.requestAnimationFrame(updateClearance);
+    }
+
     function setState(s, message) {
       st.state = s;
       ui.status.setAttribute('data-state', s);
@@ -559,20 +647,29 @@
       ui.failure.hidden = s !== 'failed';
       if (s === 'failed') ui.failureMessage.textContent = message || 'The chat could not connect.';
       if (opts.uiRoot) opts.uiRoot.setAttribute('data-state', s);
+      container.setAttribute('data-state', s);
       container.setAttribute('aria-busy', s === 'connecting' || s === 'reconnecting' ? 'true' : 'false');
       if (typeof opts.onState === 'function') opts.onState(s);
+      scheduleClearance();
     }
 
     function clearTimers() {
       if (st.timer) clearTimeout(st.timer);
       if (st.remintTimer) clearTimeout(st.remintTimer);
+      if (st.readyTimer) clearTimeout(st.readyTimer);
       st.timer = null;
       st.remintTimer = null;
+      st.readyTimer = null;
     }
 
     function listen(el, type, fn, capture) {
       el.addEventListener(type, fn, !!capture);
       st.listeners.push([el, type, fn, !!capture]);
+    }
+
+    function listenComp(el, type, fn) {
+      el.addEventListener(type, fn);
+      st.compListeners.push([el, type, fn]);
     }
 
     function schedule(ms) {
@@ -583,6 +680,9 @@
       }, ms);
     }
 
+    // armRemint keeps the org UI session alive: a fresh frontdoor URL before
+    // the org's session timeout logs Lightning Out in again, which ready
+    // components do not notice (they are not reloaded) but keep using.
     function armRemint() {
       if (st.remintTimer) clearTimeout(st.remintTimer);
       st.remintTimer = null;
@@ -594,15 +694,31 @@
       }
     }
 
+    // armReadyWatch: Lightning Out reports a frame that never answers only after
+    // its own timeout, and a component may die without a word; a chat that is
+    // not fully ready in time is recovered like one that reported an error.
+    function armReadyWatch() {
+      if (st.readyTimer) clearTimeout(st.readyTimer);
+      st.readyTimer = setTimeout(function () {
+        st.readyTimer = null;
+        if (st.stopped || allReady() || st.inflight || st.timer) return;
+        if (st.state === 'signed-out' || st.state === 'failed') return;
+        failure(0);
+      }, boot.readyTimeoutMs);
+    }
+
     function giveUp(message) {
       clearTimers();
       setState('failed', message);
     }
 
-    // failure counts one consecutive failure and retries with backoff, or gives up.
+    // failure counts one consecutive failure and retries with backoff (with new
+    // component elements), or gives up and shows the Reconnect button.
     function failure(minWaitMs) {
       if (st.stopped) return;
       st.failures++;
+      st.replace = true;
+      st.appReady = false;
       var step = nextStep(st.failures, boot.maxRetries);
       if (step.giveUp) {
         giveUp('The chat could not connect after ' + st.failures + ' attempts.');
@@ -618,7 +734,25 @@
         return;
       }
       setState(st.everReady ? 'reconnecting' : 'connecting');
+      if (st.remintTimer) clearTimeout(st.remintTimer);
+      st.remintTimer = null;
       schedule(Math.max(step.delayMs, minWaitMs || 0));
+    }
+
+    // recover signs Lightning Out in again now and then replaces the component
+    // elements: after an error, a long absence, or the visitor's Reconnect.
+    function recover() {
+      if (st.stopped || !st.mounted || st.state === 'signed-out') return;
+      st.replace = true;
+      st.appReady = false;
+      // A fresh start for the staleness check: the visibilitychange and resume
+      // that follow one return must not recover twice.
+      st.lastAuthAt = Date.now();
+      st.hiddenAt = 0;
+      if (st.inflight) return; // the attempt under way replaces them when it lands
+      clearTimers();
+      setState(st.everReady ? 'reconnecting' : 'connecting');
+      attempt();
     }
 
     function signedOut() {
@@ -634,41 +768,137 @@
       setState('signed-out');
     }
 
-    function onReady(ev) {
-      if (!isOurs(ev.target, true) || st.stopped || st.state === 'signed-out') return;
+    function allReady() {
+      if (!st.appReady || st.comps.length === 0) return false;
+      for (var i = 0; i < st.comps.length; i++) {
+        if (st.readyComps.indexOf(st.comps[i]) < 0) return false;
+      }
+      return true;
+    }
+
+    // checkReady says "Connected" only once the application AND every
+    // component are ready: a logged-in application with a dead chat is not.
+    function checkReady() {
+      if (st.stopped || st.state === 'signed-out' || !allReady()) return;
+      if (st.readyTimer) clearTimeout(st.readyTimer);
+      st.readyTimer = null;
       st.failures = 0;
       st.everReady = true;
-      setState('ready');
+      if (st.state !== 'ready') setState('ready');
+    }
+
+    function onAppReady(ev) {
+      if (!isApp(ev.target) || st.stopped || st.state === 'signed-out') return;
+      st.appReady = true;
+      st.lastAuthAt = Date.now();
       armRemint();
+      if (st.replace) {
+        st.replace = false;
+        replaceComponents();
+        armReadyWatch();
+      }
+      checkReady();
+    }
+
+    function onCompReady(ev) {
+      if (st.comps.indexOf(ev.target) < 0) return;
+      if (st.readyComps.indexOf(ev.target) < 0) st.readyComps.push(ev.target);
+      checkReady();
     }
 
     function onError(ev) {
-      if (!isOurs(ev.target, ev.type.indexOf('lo.application.') === 0) || st.stopped) return;
-      if (st.state === 'signed-out' || st.state === 'failed') return;
+      if (st.stopped || st.state === 'signed-out' || st.state === 'failed') return;
+      if (!isApp(ev.target) && st.comps.indexOf(ev.target) < 0) return;
       // One broken session often reports on the application and the component: a retry
       // already pending or running covers both.
-      if (st.inflight || st.timer) return;
-      if (st.remintTimer) clearTimeout(st.remintTimer);
-      st.remintTimer = null;
+      if (st.inflight || st.timer) {
+        st.replace = true;
+        return;
+      }
       failure(0);
     }
 
-    function isOurs(target, isApp) {
+    function isApp(target) {
       if (!target) return false;
-      if (isApp) {
-        if (st.app) return target === st.app;
-        // sdk mode before embedAgentforceClient returned: the app is in our container.
-        return container.contains(target);
-      }
-      return st.comps.indexOf(target) >= 0 || container.contains(target);
+      if (st.app) return target === st.app;
+      // sdk mode before embedAgentforceClient returned: the app is in our container.
+      return container.contains(target) && target.localName === 'lightning-out-application';
     }
 
-    function watch(app, comps) {
-      listen(app, 'lo.application.ready', onReady);
+    function watchApp(app) {
+      listen(app, 'lo.application.ready', onAppReady);
       listen(app, 'lo.application.error', onError);
-      comps.forEach(function (c) {
-        listen(c, 'lo.component.error', onError);
+      listen(app, 'lo.iframe.error', onError);
+    }
+
+    function setFloating(maximized) {
+      container.classList.toggle('acc-maximized', maximized);
+      container.classList.toggle('acc-minimized', !maximized);
+    }
+
+    // watchComp listens to one component element. Lightning Out queues these
+    // listeners until the component is ready, and every event is non-bubbling,
+    // so they go on the element itself.
+    function watchComp(el) {
+      listenComp(el, 'lo.component.ready', onCompReady);
+      listenComp(el, 'lo.component.error', onError);
+      if (!boot.acc || mode !== 'floating') return;
+      listenComp(el, 'accready', function () {
+        setFloating(false);
       });
+      listenComp(el, 'accminimize', function () {
+        setFloating(false);
+        if (boot.mode === 'sdk') sdkFrameClass(el, 'minimize');
+      });
+      listenComp(el, 'accmaximize', function () {
+        setFloating(true);
+        if (boot.mode === 'sdk') sdkFrameClass(el, 'maximize');
+      });
+    }
+
+    // sdkFrameClass keeps the SDK's own state classes on a wrapper the SDK did
+    // not create (a replacement), as the SDK does on its own.
+    function sdkFrameClass(el, state) {
+      el.classList.remove('initial', 'maximize', 'minimize');
+      el.classList.add(state);
+    }
+
+    function unwatchComps() {
+      st.compListeners.forEach(function (l) {
+        l[0].removeEventListener(l[1], l[2]);
+      });
+      st.compListeners = [];
+    }
+
+    // replaceComponents puts a new element, with the same configuration, in
+    // place of each component element: the library renders it in a new frame
+    // on the session it just established.
+    function replaceComponents() {
+      unwatchComps();
+      var next = st.comps.map(function (old) {
+        var el = doc.createElement(old.localName);
+        Array.prototype.forEach.call(old.attributes, function (a) {
+          if (a.name !== 'style') el.setAttribute(a.name, a.value);
+        });
+        // Custom properties carry over through the CSSOM; the library sets its
+        // own inline sizes again.
+        for (var i = 0; i < old.style.length; i++) {
+          var n = old.style[i];
+          if (n.indexOf('--') === 0) el.style.setProperty(n, old.style.getPropertyValue(n));
+        }
+        if (boot.acc) {
+          el.configuration = accClientConfig(boot.acc);
+          if (boot.mode === 'sdk' && mode === 'floating') sdkFrameClass(el, 'initial');
+        }
+        watchComp(el);
+        return el;
+      });
+      st.comps.forEach(function (old, i) {
+        old.replaceWith(next[i]);
+      });
+      st.comps = next;
+      st.readyComps = [];
+      if (boot.acc && mode === 'floating') setFloating(false);
     }
 
     async function mint() {
@@ -698,57 +928,46 @@
       app.setAttribute('components', componentsAttr(boot));
       app.setAttribute('data-lo', boot.acc ? 'acc' : 'components');
       if (boot.appId) app.setAttribute('app-id', boot.appId);
-      var comps = componentTags(boot).map(function (tag) {
+      st.app = app;
+      watchApp(app);
+      // Connected first: the library defines the component tags when it sees
+      // the application, so the elements below are upgraded at creation.
+      container.appendChild(app);
+      st.comps = componentTags(boot).map(function (tag) {
         var el = doc.createElement(tag);
         if (boot.acc) {
           el.className = 'acc-frame';
-          // A floating ACC (re)renders minimized to its button; until it says
-          // otherwise the frame must not cover the page under it.
-          if (mode === 'floating') {
-            container.classList.add('acc-minimized');
-            listen(el, 'accready', function () {
-              container.classList.add('acc-minimized');
-              container.classList.remove('acc-maximized');
-            });
-          }
           // A property, not an attribute: Lightning Out mirrors own properties into the LWC.
           el.configuration = accClientConfig(boot.acc);
-          listen(el, 'accminimize', function () {
-            container.classList.add('acc-minimized');
-            container.classList.remove('acc-maximized');
-          });
-          listen(el, 'accmaximize', function () {
-            container.classList.add('acc-maximized');
-            container.classList.remove('acc-minimized');
-          });
         }
+        watchComp(el);
+        holder().appendChild(el);
         return el;
       });
-      st.app = app;
-      st.comps = comps;
-      watch(app, comps);
-      container.appendChild(app);
-      comps.forEach(function (c) {
-        container.appendChild(c);
-      });
+      // A floating ACC renders minimized to its button; until it says otherwise
+      // the frame must not cover the page under it.
+      if (boot.acc && mode === 'floating') setFloating(false);
       app.setAttribute('frontdoor-url', url);
     }
 
     async function mountSDK(url) {
+      ensureSDKStylesheet(base, nonce);
       // Until embedAgentforceClient hands back loApp, catch the non-bubbling lo.* events
       // in the capture phase so an early ready/error is not missed.
       var early = [];
       function capture(ev) {
         if (!st.app) early.push(ev);
       }
-      var types = ['lo.application.ready', 'lo.application.error', 'lo.component.error'];
+      var types = ['lo.application.ready', 'lo.application.error', 'lo.iframe.error', 'lo.component.error', 'lo.component.ready'];
       types.forEach(function (t) {
         doc.addEventListener(t, capture, true);
       });
+      var box = holder();
+      if (mode === 'floating') setFloating(false);
       var res;
       try {
         res = await global.embedAgentforceClient({
-          container: container,
+          container: box,
           frontdoorUrl: url,
           appId: boot.appId || undefined,
           agentforceClientConfig: accClientConfig(boot.acc)
@@ -758,14 +977,16 @@
           doc.removeEventListener(t, capture, true);
         });
       }
-      var app = (res && res.loApp) || container.querySelector('lightning-out-application');
+      var app = (res && res.loApp) || box.querySelector('lightning-out-application');
       if (!app) throw new Error('embedAgentforceClient returned no Lightning Out application');
-      var comp = (res && res.chatClientComponent) || container.querySelector('.acc-frame');
+      var comp = (res && res.chatClientComponent) || box.querySelector('.acc-frame');
       st.app = app;
       st.comps = comp ? [comp] : [];
-      watch(app, st.comps);
+      watchApp(app);
+      st.comps.forEach(watchComp);
       early.forEach(function (ev) {
-        if (ev.type === 'lo.application.ready') onReady(ev);
+        if (ev.type === 'lo.application.ready') onAppReady(ev);
+        else if (ev.type === 'lo.component.ready') onCompReady(ev);
         else onError(ev);
       });
     }
@@ -805,11 +1026,13 @@
         try {
           if (!st.mounted) {
             st.mounted = true;
+            st.replace = false;
             if (boot.mode === 'sdk') await mountSDK(r.url);
             else mountNative(r.url);
           } else {
             st.app.setAttribute('frontdoor-url', r.url);
           }
+          armReadyWatch();
         } catch (e) {
           warn('Lightning Out refused the frontdoor URL or the mount failed');
           if (boot.mode === 'sdk' && !st.app) {
@@ -829,9 +1052,46 @@
       clearTimers();
       st.failures = 0;
       st.recoveries = [];
-      setState(st.everReady ? 'reconnecting' : 'connecting');
-      attempt();
+      if (!st.mounted) {
+        setState('connecting');
+        attempt();
+        return;
+      }
+      recover();
     }
+
+    // A visitor back after longer than the org's session timeout (a background
+    // tab, a sleeping laptop, a page restored from the back/forward cache) may
+    // have a chat whose org session ended without a word: recover it.
+    function checkStale(since) {
+      if (!sessionTimeoutMs || !st.mounted || st.stopped) return;
+      if (st.state === 'signed-out' || st.state === 'failed') return;
+      var now = Date.now();
+      if ((since && now - since > sessionTimeoutMs) || (st.lastAuthAt && now - st.lastAuthAt > sessionTimeoutMs)) {
+        recover();
+      }
+    }
+    if (mode === 'floating') {
+      listen(global, 'resize', scheduleClearance);
+      listen(global, 'scroll', scheduleClearance, true);
+    }
+    listen(doc, 'visibilitychange', function () {
+      if (doc.visibilityState === 'hidden') {
+        st.hiddenAt = Date.now();
+        return;
+      }
+      checkStale(st.hiddenAt);
+      st.hiddenAt = 0;
+    });
+    listen(doc, 'freeze', function () {
+      if (!st.hiddenAt) st.hiddenAt = Date.now();
+    });
+    listen(doc, 'resume', function () {
+      checkStale(st.hiddenAt);
+    });
+    listen(global, 'pageshow', function (ev) {
+      if (ev.persisted) checkStale(st.hiddenAt);
+    });
 
     var isFramed = framedPage();
 
@@ -947,6 +1207,7 @@
         l[0].removeEventListener(l[1], l[2], l[3]);
       });
       st.listeners = [];
+      unwatchComps();
     }
 
     // Sign-out ends the Salesforce UI session the frontdoor URL opened, too:

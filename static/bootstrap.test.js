@@ -131,6 +131,7 @@ test('component names map to the tags Lightning Out defines', () => {
   assert.equal(b.tagForComponent('runtime_copilot/accSdkWrapper'), 'runtime_copilot-acc-sdk-wrapper');
   assert.equal(b.tagForComponent('c/myComp as x-chat'), 'x-chat');
   assert.equal(b.tagForComponent('c/myHTMLView'), 'c-my-html-view');
+  assert.equal(b.tagForComponent('myNs/fooBar'), 'my_ns-foo-bar', 'the namespace maps camel to snake');
 });
 
 test('the ACC gets the wrapper component; plain mode lists its components', () => {
@@ -278,4 +279,12 @@ test('callback popup: the hand-off code rides only on success and only well-form
   assert.deepEqual(popup.signinMessage(true, code), { type: 'logateway.signin', ok: true, code });
   assert.deepEqual(popup.signinMessage(false, code), { type: 'logateway.signin', ok: false });
   assert.deepEqual(popup.signinMessage(true, '<script>'), { type: 'logateway.signin', ok: true });
+});
+
+test('the session timeout comes from the boot, else from the re-mint interval', () => {
+  assert.equal(b.sessionTimeoutFor(b.normalizeBoot({ ...validBoot(), sessionTimeoutMs: 7200000 })), 7200000);
+  assert.equal(b.sessionTimeoutFor(b.normalizeBoot({ ...validBoot(), remintIntervalMs: 900000 })), 1200000, '3/4 of the timeout is the re-mint');
+  assert.equal(b.sessionTimeoutFor(b.normalizeBoot({ ...validBoot(), remintIntervalMs: 0 })), 0, 'unknown');
+  assert.equal(b.normalizeBoot(validBoot()).readyTimeoutMs, b.DEFAULT_READY_TIMEOUT_MS);
+  assert.throws(() => b.normalizeBoot({ ...validBoot(), sessionTimeoutMs: -5 }), /sessionTimeoutMs/);
 });

@@ -24,7 +24,9 @@ import (
 
 // fakeLightningOut stands in for the org's LO script: it defines the element and answers
 // every frontdoor-url with lo.application.ready, or lo.application.error when the URL
-// says "bad", the way reference 3.2 describes.
+// says "bad", the way reference 3.2 describes; after a ready it reports every ACC
+// wrapper on the page that was not ready yet as lo.component.ready (a ready one
+// stays as it is, as with the real library).
 const fakeLightningOut = `
 customElements.define('lightning-out-application', class extends HTMLElement {
   static get observedAttributes() { return ['frontdoor-url']; }
@@ -32,7 +34,16 @@ customElements.define('lightning-out-application', class extends HTMLElement {
     if (!v) return;
     window.__mints = (window.__mints || 0) + 1;
     var ok = v.indexOf('bad') < 0;
-    setTimeout(() => this.dispatchEvent(new CustomEvent(ok ? 'lo.application.ready' : 'lo.application.error', {detail: {message: 'x'}})), 30);
+    setTimeout(() => {
+      this.dispatchEvent(new CustomEvent(ok ? 'lo.application.ready' : 'lo.application.error', {detail: {message: 'x'}}));
+      if (!ok) return;
+      document.querySelectorAll('runtime_copilot-acc-sdk-wrapper').forEach(function (el) {
+        if (el.__ready) return;
+        el.__ready = true;
+        window.__rendered = (window.__rendered || 0) + 1;
+        el.dispatchEvent(new CustomEvent('lo.component.ready'));
+      });
+    }, 30);
   }
 });`
 
@@ -138,7 +149,7 @@ func TestBootstrapInChromium(t *testing.T) {
 	}
 
 	var components, agentID string
-	var libraries, mints int
+	var libraries, mints, rendered int
 	steps := []struct {
 		name    string
 		actions []chromedp.Action[chromedp.Void]
@@ -155,12 +166,13 @@ func TestBootstrapInChromium(t *testing.T) {
 			}
 			return nil
 		}},
-		{"an application error re-mints and reconnects", []chromedp.Action[chromedp.Void]{
+		{"an application error re-mints, replaces the chat element and reconnects", []chromedp.Action[chromedp.Void]{
 			dispatchError, waitState("reconnecting"), waitState("ready"),
 			into(&mints, chromedp.Evaluate[int](`window.__mints`)),
+			into(&rendered, chromedp.Evaluate[int](`window.__rendered`)),
 		}, func() error {
-			if mints != 2 {
-				return fmt.Errorf("want 2 frontdoor URLs handed to Lightning Out, got %d", mints)
+			if mints != 2 || rendered != 2 {
+				return fmt.Errorf("want 2 frontdoor URLs handed to Lightning Out and a second chat element rendered, got %d and %d", mints, rendered)
 			}
 			return nil
 		}},

@@ -130,6 +130,7 @@ type BootConfig struct {
 	SignedIn          bool       `json:"signedIn"`
 	AutoStart         bool       `json:"autoStart"`
 	RemintIntervalMs  int64      `json:"remintIntervalMs"`     // 0: no proactive re-mint; floor 10000
+	SessionTimeoutMs  int64      `json:"sessionTimeoutMs"`     // the org session timeout; 0: derived from RemintIntervalMs
 	MaxRetries        int        `json:"maxRetries,omitempty"` // 0 (omitted): bootstrap.js default 5
 	ContainerID       string     `json:"containerId"`
 }

@@ -604,13 +604,12 @@
     }
 
     // _loInit renders the component in an iframe on the origin that answered
-    // the application's lo.loaded (reference 3.3). A ready component is left
-    // alone: a new login does not reload it.
+    // the application's lo.loaded (reference 3.3). A component that has a frame
+    // (ready or still loading) is left alone: a new login does not reload it.
     _loInit() {
       var st = S(this);
       var app = st.app;
-      if (!app || !app._origin || st.ready) { return; }
-      this._loStop();
+      if (!app || !app._origin || st.ready || st.frame) { return; }
       var lang = app.getAttribute('lang');
       var prefix = app.getAttribute('site-prefix');
       var lwrApp = app.getAttribute('lwr-application') || DEFAULT_LWR_APP;
