@@ -336,7 +336,7 @@ func chat(t *testing.T, fctx context.Context, text string, agentMessages int) st
 	)
 	var reply string
 	if err == nil {
-		reply, err = chromedp.Run(fctx, chromedp.Poll[string](fmt.Sprintf(lastReplyJS, agentMessages), chromedp.WithPollingTimeout(10*time.Second)))
+		reply, err = chromedp.Run(fctx, chromedp.Poll[string](fmt.Sprintf(lastReplyJS, agentMessages), chromedp.WithPollingTimeout(25*time.Second)))
 	}
 	if err != nil {
 		t.Fatalf("want a chat reply to %q, got %v", text, err)

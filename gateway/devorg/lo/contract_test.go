@@ -586,13 +586,16 @@ func TestComponentSessionEndKnob(t *testing.T) {
 			}
 			waitEvent(t, ctx, "lo.component.ready", 1, 15*time.Second)
 			fctx, _ := containerFrame(t, ctx, org, nil)
+			// A first message proves the chat is live before its session ends.
+			chat(t, fctx, "hello", 2)
 			o.expireSessions()
 			err := chromedp.Do(fctx,
+				chromedp.WaitVisible(chromedp.CSS("#acc-input")),
 				chromedp.SendKeys(chromedp.CSS("#acc-input"), "Are you still there?"),
 				chromedp.Click(chromedp.CSS("#acc-send")),
 			)
 			if err == nil {
-				_, err = chromedp.Run(fctx, chromedp.Poll[bool](`!document.getElementById('acc-session-ended').hidden`, chromedp.WithPollingTimeout(10*time.Second)))
+				_, err = chromedp.Run(fctx, chromedp.Poll[bool](`!document.getElementById('acc-session-ended').hidden`, chromedp.WithPollingTimeout(20*time.Second)))
 			}
 			if err != nil {
 				t.Fatalf("want the session-ended notice in the chat, got %v", err)
