@@ -632,7 +632,8 @@
         if ((r.width === 0 && r.height === 0) || r.bottom <= 0 || r.top >= vh / 2) return;
         top = Math.max(top, r.bottom);
       });
-      container.style.setProperty('--lo-chat-top', Math.ceil(top + 12) + 'px');
+      // At least a typical site header's height, for pages that mark nothing.
+      container.style.setProperty('--lo-chat-top', Math.ceil(Math.max(top + 12, 72)) + 'px');
     }
     function scheduleClearance() {
       if (!clearanceFrame) clearanceFrame = global.requestAnimationFrame(updateClearance);
