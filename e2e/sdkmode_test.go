@@ -68,6 +68,18 @@ func TestSDKModeEmbedsTheChatWithEmbedAgentforceClientAndItAnswers(t *testing.T)
 	if n := env.Org.Count("frontdoor"); n != 1 {
 		t.Errorf("want the SDK handed one frontdoor URL, got %d frontdoor sign-ins", n)
 	}
+	// The SDK (like Salesforce's) injects its <style> without a nonce unless
+	// the page already has an element with its id: the gateway's stylesheet
+	// link is that element, so the SDK's style never reaches the CSP (the
+	// journey's end checks zero violations).
+	styles, _ := chromedp.Run(tab, chromedp.Evaluate[string](`(function () {
+  var ids = Array.prototype.map.call(document.querySelectorAll('#agentforce-client-injected-styles'), function (e) { return e.tagName; });
+  var bare = Array.prototype.filter.call(document.querySelectorAll('style'), function (e) { return !e.nonce; }).length;
+  return ids.join(',') + ' ' + bare;
+})()`))
+	if styles != "LINK 0" {
+		t.Errorf("want only the gateway's LINK under the SDK's style id and no <style> without a nonce, got %q", styles)
+	}
 
 	journeyEnd{name: "sdk-mode-chat", tab: tab, env: env, b: b, mark: mark, frames: []context.Context{frame}, signedIn: true}.check(t)
 }

@@ -36,7 +36,8 @@ customElements.define('lightning-out-application', class extends HTMLElement {
     var ok = v.indexOf('bad') < 0;
     setTimeout(() => {
       this.dispatchEvent(new CustomEvent(ok ? 'lo.application.ready' : 'lo.application.error', {detail: {message: 'x'}}));
-      if (!ok) return;
+      // "silent": the application logs in but the chat never renders.
+      if (!ok || v.indexOf('silent') >= 0) return;
       document.querySelectorAll('runtime_copilot-acc-sdk-wrapper').forEach(function (el) {
         if (el.__ready) return;
         el.__ready = true;
@@ -88,6 +89,8 @@ func TestBootstrapInChromium(t *testing.T) {
 			fmt.Fprint(w, `{"error":"AUTHENTICATION_FAILED"}`)
 		case "bad":
 			fmt.Fprintf(w, `{"frontdoorUrl":"%s/secur/frontdoor.jsp?otp=bad%d"}`, org.URL, n)
+		case "silent":
+			fmt.Fprintf(w, `{"frontdoorUrl":"%s/secur/frontdoor.jsp?otp=silent%d"}`, org.URL, n)
 		default:
 			fmt.Fprintf(w, `{"frontdoorUrl":"%s/secur/frontdoor.jsp?otp=good%d"}`, org.URL, n)
 		}
@@ -148,7 +151,7 @@ func TestBootstrapInChromium(t *testing.T) {
 		return chromedp.Func(func(context.Context, *chromedp.Target) error { mode.Store(m); return nil })
 	}
 
-	var components, agentID string
+	var components, agentID, state, retryText string
 	var libraries, mints, rendered int
 	steps := []struct {
 		name    string
@@ -176,10 +179,27 @@ func TestBootstrapInChromium(t *testing.T) {
 			}
 			return nil
 		}},
-		{"failing re-mints give up after maxRetries and show the retry button", []chromedp.Action[chromedp.Void]{
+		{"a logged-in application whose chat never renders is not Connected", []chromedp.Action[chromedp.Void]{
+			setMode("silent"),
+			dispatchError, waitState("reconnecting"), chromedp.Sleep(1500 * time.Millisecond),
+			into(&state, chromedp.Evaluate[string](`document.getElementById('lo-status').getAttribute('data-state')`)),
+			into(&mints, chromedp.Evaluate[int](`window.__mints`)),
+		}, func() error {
+			if state != "reconnecting" || mints != 3 {
+				return fmt.Errorf("want the page still reconnecting after a login without a rendered chat (3 URLs handed over), got %q after %d", state, mints)
+			}
+			return nil
+		}},
+		{"failing re-mints give up after maxRetries and show the Reconnect button", []chromedp.Action[chromedp.Void]{
 			setMode("bad"),
 			dispatchError, waitState("failed"), chromedp.WaitVisible(chromedp.CSS(`#lo-retry`)),
-		}, nil},
+			into(&retryText, chromedp.Evaluate[string](`document.getElementById('lo-retry').textContent`)),
+		}, func() error {
+			if retryText != "Reconnect" {
+				return fmt.Errorf("want the button to say Reconnect, got %q", retryText)
+			}
+			return nil
+		}},
 		{"the retry button reconnects", []chromedp.Action[chromedp.Void]{
 			setMode("ok"),
 			chromedp.Click(chromedp.CSS(`#lo-retry`)), waitState("ready"),
