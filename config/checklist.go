@@ -208,6 +208,13 @@ func siteChecklist(w io.Writer, c *Config, s *Site, idx int) {
 			st.line("Agent %s (%s) must be active and available to the visitors' users", orDash(s.ACC.AgentLabel), s.ACC.AgentID)
 		}
 
+		if s.Org.SiteURL != "" {
+			st.step("Experience Cloud site %s (Lightning Out site-prefix %q):", s.Org.SiteURL, s.SitePrefix())
+			st.line("Visitors sign in as members of this site: the External Client App's policies must admit their profiles or permission sets")
+			st.line("Sign-in, tokens and frontdoor URLs go through the site (org.login_url %s); JWT bearer assertions carry aud %s", s.Org.LoginURL, s.Signin.JWT.Audience)
+			st.line("Lightning Out loads the components from %s/lightning-out, so the site must be published and active", s.Org.SiteURL)
+		}
+
 		st.step("Setup → Session Settings → Trusted Domains for Inline Frames → Add Domain, IFrame Type: Lightning Out:")
 		for _, o := range hostOrigins {
 			st.line("%s", hostOf(o))

@@ -76,6 +76,8 @@ func (s *Site) normalize() {
 	s.URL = trimOneSlash(s.URL)
 	o := &s.Org
 	o.MyDomain = trimOneSlash(o.MyDomain)
+	o.SiteURL = strings.TrimRight(o.SiteURL, "/")
+	setStr(&o.LoginURL, o.SiteURL)
 	setStr(&o.LoginURL, o.MyDomain)
 	o.LoginURL = trimOneSlash(o.LoginURL)
 	setDur(&o.SessionTimeout, 2*time.Hour)
@@ -160,13 +162,27 @@ func (s *Site) IsSandbox() bool {
 	return err == nil && strings.HasSuffix(strings.ToLower(u.Hostname()), ".sandbox.my.salesforce.com")
 }
 
-// defaultJWTAudience is the JWT-bearer aud Salesforce accepts for the org type:
-// test.salesforce.com for a sandbox, login.salesforce.com otherwise.
+// defaultJWTAudience is the JWT-bearer aud Salesforce accepts for the org type: the
+// site URL for an Experience Cloud site, test.salesforce.com for a sandbox,
+// login.salesforce.com otherwise.
 func (s *Site) defaultJWTAudience() string {
+	if s.Org.SiteURL != "" {
+		return s.Org.SiteURL
+	}
 	if s.IsSandbox() {
 		return SandboxJWTAudience
 	}
 	return DefaultJWTAudience
+}
+
+// SitePrefix is the path prefix of org.site_url ("/support"), Lightning Out's
+// site-prefix; "" without a site or for a site at the root of its domain.
+func (s *Site) SitePrefix() string {
+	u, err := url.Parse(s.Org.SiteURL)
+	if err != nil || s.Org.SiteURL == "" {
+		return ""
+	}
+	return strings.TrimRight(u.Path, "/")
 }
 
 // CallbackURL is the exact URL to register in the ECA: site origin + callback path.

@@ -98,3 +98,36 @@ func TestSandboxInCheckAndChecklist(t *testing.T) {
 		}
 	})
 }
+
+func TestExperienceCloudSiteConfig(t *testing.T) {
+	site := func(url string) *Config {
+		cfg := validConfig()
+		cfg.Sites[0].Org.SiteURL = url
+		cfg.Normalize()
+		return cfg
+	}
+	t.Run("the site URL is the OAuth host, the JWT audience and gives the site prefix", func(t *testing.T) {
+		s := site("https://acme.my.site.com/support/").Sites[0]
+		if s.Org.SiteURL != "https://acme.my.site.com/support" || s.Org.LoginURL != s.Org.SiteURL || s.Signin.JWT.Audience != s.Org.SiteURL || s.SitePrefix() != "/support" {
+			t.Errorf("wanted site URL, login_url and audience https://acme.my.site.com/support and prefix /support, got %q %q %q %q",
+				s.Org.SiteURL, s.Org.LoginURL, s.Signin.JWT.Audience, s.SitePrefix())
+		}
+		if err := Validate(site("https://acme.my.site.com/support")); err != nil {
+			t.Errorf("wanted a valid config, got %v", err)
+		}
+	})
+	t.Run("a bad site URL names org.site_url", func(t *testing.T) {
+		for _, bad := range []string{"acme.my.site.com/support", "http://acme.my.site.com/support", "https://acme.my.site.com/support?x=1"} {
+			if err := Validate(site(bad)); err == nil || !strings.Contains(err.Error(), "sites[0].org.site_url") {
+				t.Errorf("%s: wanted a problem at sites[0].org.site_url, got %v", bad, err)
+			}
+		}
+	})
+	t.Run("the checklist names the site and its prefix", func(t *testing.T) {
+		var b strings.Builder
+		Checklist(&b, site("https://acme.my.site.com/support"))
+		if !strings.Contains(b.String(), `Experience Cloud site https://acme.my.site.com/support (Lightning Out site-prefix "/support")`) {
+			t.Errorf("wanted the site step, got:\n%s", b.String())
+		}
+	})
+}

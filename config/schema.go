@@ -122,6 +122,11 @@ type Site struct {
 type Org struct {
 	MyDomain string `yaml:"my_domain"` // https://<name>.my.salesforce.com
 	LoginURL string `yaml:"login_url"` // defaults to my_domain; OIDC issuer is discovered from it
+	// SiteURL is the Experience Cloud site visitors belong to, with its path prefix
+	// (https://acme.my.site.com/support). When set it is the default login_url (OAuth
+	// host and OIDC issuer), the default signin.jwt.audience, the host of the UI Bridge
+	// call, and its path is Lightning Out's site-prefix.
+	SiteURL string `yaml:"site_url"`
 	// Issuer is the id_token issuer when the discovery document at login_url names
 	// another one than login_url itself (e.g. https://login.salesforce.com while
 	// discovery is read at the My Domain). Default: login_url.

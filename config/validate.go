@@ -137,11 +137,14 @@ func validateSession(c *Config, ps *problems) {
 func validateSite(c *Config, s *Site, p string, ps *problems) {
 	siteOK := checkOrigin(ps, p+".url", s.URL, c.Dev, true, "the public origin visitors open, e.g. https://www.example.com")
 	checkOrigin(ps, p+".org.my_domain", s.Org.MyDomain, c.Dev, true, "the org's My Domain, e.g. https://acme.my.salesforce.com")
-	if s.Org.LoginURL != s.Org.MyDomain {
+	if s.Org.LoginURL != s.Org.MyDomain && s.Org.LoginURL != s.Org.SiteURL {
 		checkOrigin(ps, p+".org.login_url", s.Org.LoginURL, c.Dev, true, "the org's login host, e.g. https://acme.my.salesforce.com")
 	}
 	if s.Org.Issuer != "" {
 		checkIssuerURL(ps, p+".org.issuer", s.Org.Issuer, c.Dev)
+	}
+	if s.Org.SiteURL != "" {
+		checkSiteURL(ps, p+".org.site_url", s.Org.SiteURL, c.Dev)
 	}
 	positive(ps, p+".org.session_timeout", s.Org.SessionTimeout)
 	positive(ps, p+".org.refresh_margin", s.Org.RefreshMargin)
@@ -544,6 +547,21 @@ func checkIssuerURL(ps *problems, p, v string, dev bool) {
 		ps.add(p, "use https://"+u.Host+u.Path, "%q uses http:// outside dev mode", v)
 	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(u.Path, "/"):
 		ps.add(p, fix, "%q has user info, a query, a fragment or a trailing slash; an issuer has none", v)
+	}
+}
+
+// checkSiteURL accepts an Experience Cloud site URL: https (http in dev or on loopback),
+// a path prefix of plain segments or none, no query or fragment.
+func checkSiteURL(ps *problems, p, v string, dev bool) {
+	u, err := url.Parse(v)
+	fix := "write the site URL with its path prefix, e.g. https://acme.my.site.com/support"
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		ps.add(p, fix, "%q is not an absolute URL", v)
+	case u.Scheme == "http" && !dev && !isLoopback(u.Hostname()):
+		ps.add(p, "use https://"+u.Host+u.Path, "%q uses http:// outside dev mode", v)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.Contains(u.Path, "//") || strings.ContainsAny(u.Path, " \\"):
+		ps.add(p, fix, "%q has user info, a query, a fragment or an odd path; a site URL is origin plus path prefix", v)
 	}
 }
 

@@ -51,11 +51,12 @@ func (g *Gateway) frontdoor(c *gin.Context) {
 	tok, err := s.tokens.Valid(ctx, sess, false, "")
 	var fd string
 	if err == nil {
-		fd, err = s.org.Frontdoor(ctx, tok.InstanceURL, tok.AccessToken, appID, "")
+		// A site member's UI session is opened on the Experience Cloud site.
+		fd, err = s.org.Frontdoor(ctx, firstNonEmpty(s.siteURL, tok.InstanceURL), tok.AccessToken, appID, "")
 		if err != nil && salesforce.IsBadToken(err) {
 			// The org ended the token early: renew once, try once more.
 			if tok, err = s.tokens.Valid(ctx, sess, true, tok.AccessToken); err == nil {
-				fd, err = s.org.Frontdoor(ctx, tok.InstanceURL, tok.AccessToken, appID, "")
+				fd, err = s.org.Frontdoor(ctx, firstNonEmpty(s.siteURL, tok.InstanceURL), tok.AccessToken, appID, "")
 			}
 		}
 	}

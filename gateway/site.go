@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,6 +42,7 @@ type site struct {
 	callback   string // callback path
 	embedPath  string // "" when off
 	orgOrigin  string // origin of the org's My Domain (scripts, frames)
+	siteURL    string // Experience Cloud site URL with its prefix ("" without a site)
 	scriptURL  string // LO library or SDK bundle
 	boot       map[string]any
 	bootJSON   []byte
@@ -118,6 +120,7 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 	loginURL := strings.TrimRight(firstNonEmpty(sc.Org.LoginURL, sc.Org.MyDomain), "/")
 	myDomain := strings.TrimRight(sc.Org.MyDomain, "/")
 	s.orgOrigin = originOf(myDomain)
+	s.siteURL = strings.TrimRight(sc.Org.SiteURL, "/")
 	if s.orgHTTP, err = orgClient(d.OrgHTTP, sc.Org); err != nil {
 		return nil, fmt.Errorf("site %s: %w", sc.URL, err)
 	}
@@ -349,6 +352,10 @@ func (s *site) frameOrigins() []string {
 	if o := originOf(s.scriptURL); o != "" && o != s.orgOrigin {
 		out = append(out, o)
 	}
+	// An Experience Cloud site's frontdoor, auth page and components come from the site.
+	if o := originOf(s.siteURL); o != "" && !slices.Contains(out, o) {
+		out = append(out, o)
+	}
 	return out
 }
 
@@ -405,6 +412,7 @@ func (s *site) bootConfig(cfg *config.Config) map[string]any {
 		"orgOrigin":         s.orgOrigin,
 		"scriptURL":         s.scriptURL,
 		"appId":             sc.LightningOut.AppID,
+		"sitePrefix":        sc.SitePrefix(),
 		"components":        nonNil(sc.LightningOut.Components),
 		"acc":               acc,
 		"frontdoorEndpoint": "/__lo/frontdoor",

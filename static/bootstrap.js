@@ -145,6 +145,7 @@
     b.orgOrigin = str('orgOrigin', '');
     b.scriptURL = str('scriptURL', '');
     b.appId = str('appId', '');
+    b.sitePrefix = str('sitePrefix', '');
     b.frontdoorEndpoint = str('frontdoorEndpoint', '/__lo/frontdoor') || '/__lo/frontdoor';
     b.sessionEndpoint = str('sessionEndpoint', '/__lo/session') || '/__lo/session';
     b.loginURL = str('loginURL', '/__lo/login') || '/__lo/login';
@@ -929,6 +930,8 @@
       app.setAttribute('components', componentsAttr(boot));
       app.setAttribute('data-lo', boot.acc ? 'acc' : 'components');
       if (boot.appId) app.setAttribute('app-id', boot.appId);
+      // An Experience Cloud site: components load from <site origin><prefix>/lightning-out.
+      if (boot.sitePrefix) app.setAttribute('site-prefix', boot.sitePrefix);
       st.app = app;
       watchApp(app);
       // Connected first: the library defines the component tags when it sees
@@ -971,6 +974,7 @@
           container: box,
           frontdoorUrl: url,
           appId: boot.appId || undefined,
+          sitePrefix: boot.sitePrefix || undefined,
           agentforceClientConfig: accClientConfig(boot.acc)
         });
       } finally {
