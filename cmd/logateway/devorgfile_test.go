@@ -142,6 +142,9 @@ func TestDevorgConfigFileRunsTheJWTBearerExampleEndToEnd(t *testing.T) {
 
 	// bob is a user of the org but not pre-authorized: refused, and the log says why.
 	_, resp = signIn("bob", "pw-bob")
+	for i := 0; i < 40 && !strings.Contains(gw.stderr.String(), "admin approved"); i++ {
+		time.Sleep(50 * time.Millisecond) // the process's stderr reaches the buffer through a pipe
+	}
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(gw.stderr.String(), "admin approved") {
 		t.Errorf("bob: wanted 403 and the org's 'not admin approved' in the log, got %d\n%s", resp.StatusCode, gw.stderr.String())
 	}
