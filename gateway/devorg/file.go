@@ -114,6 +114,9 @@ type FileKnobs struct {
 	// one whose Lightning Out UI Bridge looks at the app id before the session.
 	NoLightningOutLibrary  *bool `yaml:"no_lightning_out_library"`
 	LOBridgeChecksAppFirst *bool `yaml:"lo_bridge_checks_app_first"`
+	// Whether a Lightning Out component posts lo.error when its org session ends
+	// (Assumptions.LOComponentReportsSessionEnd; off by default).
+	LOComponentReportsSessionEnd *bool `yaml:"lo_component_reports_session_end"`
 }
 
 // ReadFile reads and strictly decodes an org file: an unknown key is an error naming
@@ -262,6 +265,7 @@ func (f File) Config(origin string, callbackURLs, hostOrigins []string) (Config,
 	setBool(&c.NoEndSession, k.NoEndSession)
 	setBool(&c.NoLightningOutLibrary, k.NoLightningOutLibrary)
 	setBool(&as.LOBridgeChecksAppFirst, k.LOBridgeChecksAppFirst)
+	setBool(&as.LOComponentReportsSessionEnd, k.LOComponentReportsSessionEnd)
 	if k.LightningOutScopes != nil {
 		as.LightningOutScopes = k.LightningOutScopes
 	}

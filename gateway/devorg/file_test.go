@@ -61,7 +61,7 @@ apps:
     pre_authorized: [jane@acme.com.sf]
     approved: [jane@acme.com.sf]
 lightning_out_apps: [{id: 1UsAb000000Xyz2CAA, enabled: false}]
-knobs: {http: false, ui_bridge_silent_bad_token: true, lightning_out_scopes: [], issuer_is_login_host: true, no_lightning_out_library: true, lo_bridge_checks_app_first: true}
+knobs: {http: false, ui_bridge_silent_bad_token: true, lightning_out_scopes: [], issuer_is_login_host: true, no_lightning_out_library: true, lo_bridge_checks_app_first: true, lo_component_reports_session_end: true}
 `
 		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
 			t.Fatal(err)
@@ -80,7 +80,8 @@ knobs: {http: false, ui_bridge_silent_bad_token: true, lightning_out_scopes: [],
 			t.Errorf("app or users not as written: %+v %+v", c.Users, a)
 		}
 		if c.Knobs || !c.Assumptions.UIBridgeSilentBadToken || c.Assumptions.LightningOutScopes == nil || len(c.Assumptions.LightningOutScopes) != 0 ||
-			!c.Assumptions.IssuerIsLoginHost || c.LOApps[0].Enabled || !c.NoLightningOutLibrary || !c.Assumptions.LOBridgeChecksAppFirst {
+			!c.Assumptions.IssuerIsLoginHost || c.LOApps[0].Enabled || !c.NoLightningOutLibrary || !c.Assumptions.LOBridgeChecksAppFirst ||
+			!c.Assumptions.LOComponentReportsSessionEnd {
 			t.Errorf("knobs not as written: knobs=%v %+v %+v", c.Knobs, c.Assumptions, c.LOApps)
 		}
 		org, err := New(c)
