@@ -246,7 +246,7 @@ func (f File) Config(origin string, callbackURLs, hostOrigins []string) (Config,
 	}
 
 	for _, s := range f.Sites {
-		c.Sites = append(c.Sites, Site{Prefix: s.Prefix})
+		c.Sites = append(c.Sites, Site(s))
 	}
 
 	k, as := f.Knobs, &c.Assumptions

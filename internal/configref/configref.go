@@ -10,7 +10,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
@@ -23,17 +23,29 @@ import (
 // the Markdown reference for the schema rooted at type Config.
 func Generate(dir string) ([]byte, error) {
 	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, dir, func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, parser.ParseComments)
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		return nil, err
 	}
-	pkg, ok := pkgs["config"]
-	if !ok {
+	var files []*ast.File
+	for _, n := range names {
+		if strings.HasSuffix(n, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, n, nil, parser.ParseComments)
+		if err != nil {
+			return nil, err
+		}
+		if f.Name.Name == "config" {
+			files = append(files, f)
+		}
+	}
+	if len(files) == 0 {
 		return nil, fmt.Errorf("configref: no package config in %s", dir)
 	}
 	types := map[string]*ast.TypeSpec{}
 	docs := map[string]string{}
-	for _, f := range pkg.Files {
+	for _, f := range files {
 		for _, d := range f.Decls {
 			gd, ok := d.(*ast.GenDecl)
 			if !ok || gd.Tok != token.TYPE {
