@@ -35,6 +35,11 @@
   // How long sign-out waits for Lightning Out to start the org logout.
   var SIGNOUT_WAIT_MS = 1500;
 
+  // After a recovery the status says this for a few seconds.
+  var RECONNECTED_TEXT = 'Reconnected';
+  var RECONNECTED_OPEN_TEXT = 'Reconnected \u2013 open the chat to continue';
+  var RECONNECTED_NOTICE_MS = 4000;
+
   var STATUS_TEXT = {
     'signed-out': 'Sign in to chat',
     connecting: 'Connecting\u2026',
@@ -579,6 +584,8 @@
       timer: null,
       remintTimer: null,
       readyTimer: null,
+      noticeTimer: null,
+      wasOpen: false,
       inflight: false,
       stopped: false,
       mounted: false,
@@ -653,6 +660,21 @@
       container.setAttribute('aria-busy', s === 'connecting' || s === 'reconnecting' ? 'true' : 'false');
       if (typeof opts.onState === 'function') opts.onState(s);
       scheduleClearance();
+    }
+
+    // reconnected says so, briefly and politely (the status is a polite live
+    // region), after a recovery; then the status reads "Connected" again. A
+    // floating chat comes back closed (no API opens it), so the notice says
+    // how to go on when it had been open.
+    function reconnected(wasOpen) {
+      if (st.noticeTimer) clearTimeout(st.noticeTimer);
+      ui.status.textContent = wasOpen ? RECONNECTED_OPEN_TEXT : RECONNECTED_TEXT;
+      ui.status.setAttribute('data-notice', 'reconnected');
+      st.noticeTimer = setTimeout(function () {
+        st.noticeTimer = null;
+        ui.status.removeAttribute('data-notice');
+        if (st.state === 'ready') ui.status.textContent = STATUS_TEXT.ready;
+      }, RECONNECTED_NOTICE_MS);
     }
 
     function clearTimers() {
@@ -785,8 +807,11 @@
       if (st.readyTimer) clearTimeout(st.readyTimer);
       st.readyTimer = null;
       st.failures = 0;
+      var recovered = st.everReady && st.state !== 'ready';
       st.everReady = true;
       if (st.state !== 'ready') setState('ready');
+      if (recovered) reconnected(st.wasOpen && mode === 'floating');
+      st.wasOpen = false;
     }
 
     function onAppReady(ev) {
@@ -834,6 +859,8 @@
     }
 
     function setFloating(maximized) {
+      // A recovery closes a floating chat; remember that it was open.
+      if (!maximized && st.state !== 'ready' && container.classList.contains('acc-maximized')) st.wasOpen = true;
       container.classList.toggle('acc-maximized', maximized);
       container.classList.toggle('acc-minimized', !maximized);
     }

@@ -7,8 +7,9 @@
 //
 // It follows Salesforce's behaviour as docs/salesforce.md records it, errors included:
 // every error status and body comes from one table (Replies) so tests can assert the
-// exact Salesforce strings. Facts nobody could confirm are options in Config.Assumptions, defaulting to the best
-// guess, so they can be changed the day a real org says otherwise.
+// exact Salesforce strings. Facts nobody could confirm are options in
+// Config.Assumptions, defaulting to the best guess, so they can be changed the day a
+// real org says otherwise.
 //
 // devorg deliberately imports nothing of the gateway: it stands in for Salesforce and
 // must not share the gateway's assumptions. The Lightning Out 2.0 stand-in lives in
