@@ -1242,9 +1242,12 @@
       unwatchComps();
     }
 
-    // Sign-out ends the Salesforce UI session the frontdoor URL opened, too:
-    // clearing frontdoor-url makes Lightning Out load the org's logout page in
-    // its hidden iframe. The form is submitted once that request had time to go.
+    // Sign-out ends the Salesforce UI session the frontdoor URL opened inside
+    // Lightning Out's frame, too: clearing frontdoor-url makes the library load
+    // the org's logout page in its hidden iframe. (The gateway then ends the
+    // org's own session through its end-session endpoint; a browser that
+    // partitions third-party cookies keeps the frame's session apart from it.)
+    // The form is submitted once that request had time to go.
     function onSignoutSubmit(ev) {
       if (!st.app || st.signingOut) return;
       ev.preventDefault();
