@@ -217,12 +217,18 @@ func (m *Metrics) OrgRequest(endpoint string, status int, seconds float64) {
 	if status != 0 {
 		class = Class(status)
 	}
-	k := [2]string{endpoint, class}
-	v, ok := m.orgObservers.Load(k)
+	observer(&m.orgObservers, m.orgDuration, endpoint, class).Observe(seconds)
+}
+
+// observer returns the histogram of (a, b) in vec, looked up once and then
+// served from cache: label hashing per call would cost more than the sample.
+func observer(cache *sync.Map, vec *prometheus.HistogramVec, a, b string) prometheus.Observer {
+	k := [2]string{a, b}
+	v, ok := cache.Load(k)
 	if !ok {
-		v, _ = m.orgObservers.LoadOrStore(k, m.orgDuration.WithLabelValues(endpoint, class))
+		v, _ = cache.LoadOrStore(k, vec.WithLabelValues(a, b))
 	}
-	v.(prometheus.Observer).Observe(seconds)
+	return v.(prometheus.Observer)
 }
 
 // RedisCommand records one Redis command (or batch) of the session store.
@@ -231,10 +237,5 @@ func (m *Metrics) RedisCommand(command string, failed bool, seconds float64) {
 	if failed {
 		result = "error"
 	}
-	k := [2]string{command, result}
-	v, ok := m.redisObservers.Load(k)
-	if !ok {
-		v, _ = m.redisObservers.LoadOrStore(k, m.redisDuration.WithLabelValues(command, result))
-	}
-	v.(prometheus.Observer).Observe(seconds)
+	observer(&m.redisObservers, m.redisDuration, command, result).Observe(seconds)
 }

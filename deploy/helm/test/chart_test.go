@@ -94,43 +94,38 @@ func (r *rendered) decode(t *testing.T, file string, doc []byte) {
 	if err := yaml.Unmarshal(doc, &head); err != nil {
 		t.Fatalf("%s: not YAML: %v\n%s", file, err, doc)
 	}
-	strict := func(into any) {
-		if err := yaml.UnmarshalStrict(doc, into); err != nil {
-			t.Errorf("%s: %s %s does not decode strictly: %v\n%s", file, head.APIVersion, head.Kind, err, doc)
-		}
-	}
+	var err error
 	switch head.APIVersion + " " + head.Kind {
 	case "apps/v1 Deployment":
-		o := &appsv1.Deployment{}
-		strict(o)
-		r.deployments = append(r.deployments, o)
+		err = decodeInto(doc, &r.deployments)
 	case "v1 Service":
-		o := &corev1.Service{}
-		strict(o)
-		r.services = append(r.services, o)
+		err = decodeInto(doc, &r.services)
 	case "v1 ConfigMap":
-		o := &corev1.ConfigMap{}
-		strict(o)
-		r.configMaps = append(r.configMaps, o)
+		err = decodeInto(doc, &r.configMaps)
 	case "v1 ServiceAccount":
-		o := &corev1.ServiceAccount{}
-		strict(o)
-		r.accounts = append(r.accounts, o)
+		err = decodeInto(doc, &r.accounts)
 	case "networking.k8s.io/v1 Ingress":
-		o := &networkingv1.Ingress{}
-		strict(o)
-		r.ingresses = append(r.ingresses, o)
+		err = decodeInto(doc, &r.ingresses)
 	case "policy/v1 PodDisruptionBudget":
-		o := &policyv1.PodDisruptionBudget{}
-		strict(o)
-		r.pdbs = append(r.pdbs, o)
+		err = decodeInto(doc, &r.pdbs)
 	case "autoscaling/v2 HorizontalPodAutoscaler":
-		o := &autoscalingv2.HorizontalPodAutoscaler{}
-		strict(o)
-		r.hpas = append(r.hpas, o)
+		err = decodeInto(doc, &r.hpas)
 	default:
 		t.Errorf("%s: %s %s is not a kind this test knows; add it", file, head.APIVersion, head.Kind)
 	}
+	if err != nil {
+		t.Errorf("%s: %s %s does not decode strictly: %v\n%s", file, head.APIVersion, head.Kind, err, doc)
+	}
+}
+
+// decodeInto decodes doc strictly into a new T and appends it to list.
+func decodeInto[T any](doc []byte, list *[]*T) error {
+	o := new(T)
+	if err := yaml.UnmarshalStrict(doc, o); err != nil {
+		return err
+	}
+	*list = append(*list, o)
+	return nil
 }
 
 // checkCommon holds for every rendering: probes, non-root, read-only root, a
