@@ -7,8 +7,8 @@
 // no code, token or frontdoor URL in any URL or in document.cookie; and a
 // screenshot of the final state in build/e2e/ (a CI artifact).
 //
-// Run it with `make e2e`. It runs only when LOGATEWAY_E2E=1 or CI=true, so
-// `go test ./...` stays fast elsewhere. Other switches: LOGATEWAY_CHROMIUM (the
+// Run it with `make e2e` (CI does, once; `make test` leaves this package out). It
+// runs only when LOGATEWAY_E2E=1 or CI=true, so `go test ./...` stays fast elsewhere. Other switches: LOGATEWAY_CHROMIUM (the
 // browser binary; default /usr/bin/chromium), LOGATEWAY_REQUIRE_CHROMIUM=1 (a
 // missing browser fails instead of skipping; CI=true implies it),
 // LOGATEWAY_E2E_ARTIFACTS (screenshot directory), LOGATEWAY_E2E_CONSOLE=1 (log

@@ -189,11 +189,17 @@ func TestReplicasRefreshAnExpiredTokenOnceFor200Requests(t *testing.T) {
 			r.Org.ResetCounts()
 
 			const n = 200
+			began := time.Now()
 			if byCode := frontdoorBurst(t, r, c, n); byCode[http.StatusOK] != n {
 				t.Errorf("frontdoor answers by status = %v, want all %d to be 200", byCode, n)
 			}
-			if got := r.Org.Count("token:refresh_token"); got != 1 {
-				t.Fatalf("refresh calls at the org = %d, want exactly 1 for %d requests over 2 replicas", got, n)
+			// One refresh per expiry: a burst that outlives the fresh token's own
+			// refresh window (only on a machine loaded far beyond CI's) legitimately
+			// refreshes again, once per window it spans.
+			most := 1 + refreshWindowsSpanned(r, time.Since(began))
+			if got := r.Org.Count("token:refresh_token"); got < 1 || got > most {
+				t.Fatalf("refresh calls at the org = %d, want exactly 1 (at most %d for a burst of %s) for %d requests over 2 replicas",
+					got, most, time.Since(began).Round(time.Millisecond), n)
 			}
 			after := sessionRecord(t, r.Env, cookieValue(c, r.URL, "lo_session")).Tokens.AccessToken
 			if after == before {
@@ -336,4 +342,16 @@ func frontdoorBurst(t *testing.T, r *harness.Replicas, c *http.Client, n int) ma
 		byCode[code]++
 	}
 	return byCode
+}
+
+// refreshWindowsSpanned is how many times a token minted at the start of a burst
+// of length d reaches its refresh margin again before the burst ends: 0 unless
+// the site's known session timeout is short enough for that.
+func refreshWindowsSpanned(r *harness.Replicas, d time.Duration) int {
+	org := r.Env.Config.Sites[0].Org
+	window := time.Duration(org.SessionTimeout) - time.Duration(org.RefreshMargin)
+	if org.SessionTimeout == 0 || window <= 0 {
+		return 0
+	}
+	return int(d / window)
 }
