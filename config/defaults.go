@@ -53,6 +53,7 @@ func (c *Config) Normalize() {
 	setDur(&s.ReadHeaderTimeout, 10*time.Second)
 	setDur(&s.IdleTimeout, 120*time.Second)
 	setDur(&s.ShutdownGrace, 10*time.Second)
+	setDur(&s.BodyTimeout, 10*time.Second)
 	setInt(&s.MaxHeaderBytes, DefaultMaxHeaderBytes)
 	s.HSTS.normalize()
 

@@ -38,11 +38,17 @@ type ServerLimit struct {
 	ReadHeaderTimeout Duration `yaml:"read_header_timeout"` // default 10s
 	ReadTimeout       Duration `yaml:"read_timeout"`        // default 0 (streaming uploads); header timeout still applies
 	WriteTimeout      Duration `yaml:"write_timeout"`       // default 0 (streaming downloads, SSE)
-	IdleTimeout       Duration `yaml:"idle_timeout"`        // default 120s
-	MaxHeaderBytes    int      `yaml:"max_header_bytes"`    // default 64 KiB
-	ShutdownGrace     Duration `yaml:"shutdown_grace"`      // default 10s
-	Pprof             bool     `yaml:"pprof"`               // pprof on the admin listener, default off
-	HSTS              HSTS     `yaml:"hsts"`                // Strict-Transport-Security on https sites; "off" disables
+	// BodyTimeout bounds how long a request body may take: the whole body on
+	// the gateway's own routes (sign-out, hand-off, callback, …); on proxied
+	// and relayed requests, which may stream long uploads, each pause between
+	// two reads. Default 10s. A slow but steady upload through the proxy is
+	// not cut; a minimum upload rate is the load balancer's to enforce.
+	BodyTimeout    Duration `yaml:"body_timeout"`
+	IdleTimeout    Duration `yaml:"idle_timeout"`     // default 120s
+	MaxHeaderBytes int      `yaml:"max_header_bytes"` // default 64 KiB
+	ShutdownGrace  Duration `yaml:"shutdown_grace"`   // default 10s
+	Pprof          bool     `yaml:"pprof"`            // pprof on the admin listener, default off
+	HSTS           HSTS     `yaml:"hsts"`             // Strict-Transport-Security on https sites; "off" disables
 }
 
 // HSTS is the Strict-Transport-Security header the gateway sends on its own

@@ -38,6 +38,7 @@ func validate(c *Config, ps *problems) {
 
 	positive(ps, "server.read_header_timeout", c.Server.ReadHeaderTimeout)
 	notNegative(ps, "server.read_timeout", c.Server.ReadTimeout)
+	positive(ps, "server.body_timeout", c.Server.BodyTimeout)
 	notNegative(ps, "server.write_timeout", c.Server.WriteTimeout)
 	positive(ps, "server.idle_timeout", c.Server.IdleTimeout)
 	positive(ps, "server.shutdown_grace", c.Server.ShutdownGrace)

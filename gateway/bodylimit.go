@@ -2,9 +2,11 @@ package gateway
 
 import (
 	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -80,4 +82,65 @@ func (g *Gateway) formFailure(c *gin.Context, s *site, err error) {
 	c.Header("Connection", "close")
 	g.fail(c, s, status, failure{Reason: "bad_request", Heading: "Bad request",
 		Message: "This form could not be read. Use the site's own sign-out button.", Err: err})
+}
+
+// A client that sends its body slowly, or stops halfway, holds a goroutine and
+// a descriptor for as long as it likes when the server has no read timeout
+// (server.read_timeout is 0 so that uploads and WebSockets can stream). The
+// gateway therefore sets a read deadline per request, through
+// http.ResponseController, on requests that have a body: the whole body must
+// arrive within server.body_timeout on the gateway's own routes, and on
+// proxied and relayed requests no pause between two reads may last longer
+// (a long upload that keeps moving is fine). A request without a body sets no
+// deadline, so WebSockets and SSE are untouched. Once the body is read the
+// deadline is lifted: a pending read deadline would otherwise cancel the
+// request's context in the middle of a slow answer.
+
+// bodyDeadline arms the read deadline for c's body; idle chooses the per-read
+// form. It does nothing for a request without a body.
+func bodyDeadline(c *gin.Context, timeout time.Duration, idle bool) {
+	r := c.Request
+	if timeout <= 0 || r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 && len(r.TransferEncoding) == 0 {
+		return
+	}
+	if _, ok := r.Body.(*deadlineBody); ok {
+		return
+	}
+	rc := http.NewResponseController(c.Writer)
+	if rc.SetReadDeadline(time.Now().Add(timeout)) != nil {
+		return // not a connection we can set deadlines on (a test recorder)
+	}
+	b := &deadlineBody{ReadCloser: r.Body, rc: rc}
+	if idle {
+		b.idle = timeout
+	}
+	r.Body = b
+}
+
+// deadlineBody lifts the read deadline when the body ends, and in idle mode
+// pushes it back after every read that returned data.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	idle time.Duration
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	switch {
+	case b.done:
+	case err == io.EOF:
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	case err != nil:
+		// A timeout (or a body too large): the deadline stays, so that the
+		// server's own attempt to drain the rest after the handler fails at
+		// once instead of waiting on the same slow client.
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Now())
+	case n > 0 && b.idle > 0:
+		_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
+	}
+	return n, err
 }

@@ -42,7 +42,8 @@ func (g *Gateway) routes(st *state) *gin.Engine {
 	e.Use(g.observe(st), g.recoverer)
 
 	e.MaxMultipartMemory = maxMultipartMemory
-	lo := e.Group("/__lo", limitBody)
+	bodyTimeout := st.cfg.Server.BodyTimeout.D()
+	lo := e.Group("/__lo", limitBody, func(c *gin.Context) { bodyDeadline(c, bodyTimeout, false) })
 	lo.GET("/healthz", g.healthz)
 	lo.HEAD("/healthz", g.healthz)
 	lo.GET("/readyz", g.readyz)
@@ -92,6 +93,10 @@ func (g *Gateway) dispatch(c *gin.Context) {
 		return
 	}
 	p := c.Request.URL.Path
+	bodyTimeout := g.state.Load().cfg.Server.BodyTimeout.D()
+	// A proxied or relayed body may be a long upload: only its pauses are bounded.
+	streaming := s.relayFor(p) != nil || s.proxy != nil && p != s.callback && p != s.embedPath && !strings.HasPrefix(p, "/__lo/")
+	bodyDeadline(c, bodyTimeout, streaming)
 	switch {
 	case p == s.callback:
 		ri.route = "callback"
