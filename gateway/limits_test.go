@@ -2,6 +2,9 @@ package gateway_test
 
 import (
 	"bufio"
+	"context"
+	"errors"
+	"log/slog"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +18,7 @@ import (
 	"time"
 
 	"github.com/logateway/logateway/gateway/auth"
+	"github.com/logateway/logateway/gateway/session"
 	"github.com/logateway/logateway/internal/harness"
 )
 
@@ -217,5 +221,55 @@ func TestFlowCookiesAreCappedAfter180SignInStarts(t *testing.T) {
 	}
 	if si := getSession(t, c, env.URL); !si.SignedIn {
 		t.Error("not signed in after completing the newest sign-in")
+	}
+}
+
+// failingStore is a session store whose backend is down, with an error that
+// names internal addresses.
+type failingStore struct{ session.Store }
+
+func (failingStore) Ping(context.Context) error {
+	return errors.New("dial tcp 10.1.2.3:6379: connect: connection refused (redis-internal.corp)")
+}
+
+func TestReadyzKeepsTheCauseInTheLog(t *testing.T) {
+	logs := &secLog{}
+	env := harness.Start(t, harness.Options{
+		Store:  failingStore{session.NewMemoryStore(session.MemoryOptions{})},
+		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
+	})
+	resp, body := secDo(t, harness.Client(), http.MethodGet, env.URL+"/__lo/readyz", nil, "")
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("readyz answered %d, want 503", resp.StatusCode)
+	}
+	for _, internal := range []string{"10.1.2.3", "6379", "redis-internal", "dial tcp"} {
+		if strings.Contains(body, internal) {
+			t.Errorf("readyz told an anonymous caller %q: %q", internal, body)
+		}
+	}
+	if !strings.Contains(logs.String(), "redis-internal.corp") {
+		t.Error("the log does not have the cause")
+	}
+}
+
+func TestGetBodiesAreNotForwarded(t *testing.T) {
+	p := startPx(t, nil)
+	smuggled := "GET /private/x HTTP/1.1\r\nHost: a\r\n\r\n"
+	for _, m := range []string{"GET", "HEAD"} {
+		t.Run(m+" with a body reaches the upstream without it", func(t *testing.T) {
+			p.a.uploaded.Store(-1)
+			resp, _ := p.raw(t, m, "/upload", p.hostA, fmt.Sprintf("Content-Length: %d", len(smuggled))+"\r\n\r\n"+smuggled[:len(smuggled)-4])
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s /upload = %d, want 200", m, resp.StatusCode)
+			}
+			if n := p.a.uploaded.Load(); n != 0 {
+				t.Errorf("upstream read %d body bytes of a %s, want 0", n, m)
+			}
+			for _, hit := range p.a.since(0) {
+				if hit.Path == "/private/x" {
+					t.Errorf("the body was read as a request for %s", hit.Path)
+				}
+			}
+		})
 	}
 }

@@ -134,7 +134,10 @@ func (g *Gateway) healthz(c *gin.Context) {
 func (g *Gateway) readyz(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	if err := g.Ready(c.Request.Context()); err != nil {
-		c.String(http.StatusServiceUnavailable, "not ready: %v\n", err)
+		// The public listener answers anyone: the cause (store addresses,
+		// driver messages) goes to the log, not to the caller.
+		g.deps.Logger.Warn("not ready", "rid", info(c).rid, "err", err.Error())
+		c.String(http.StatusServiceUnavailable, "not ready: the session store is unreachable\n")
 		return
 	}
 	c.String(http.StatusOK, "ready\n")

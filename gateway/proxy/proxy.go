@@ -227,6 +227,12 @@ func (p *Proxy) rewriteFor(pr *httputil.ProxyRequest, id *Identity) {
 		}
 	}
 	out.Host = "" // the upstream's own host; X-Forwarded-Host carries the visitor's
+	if pr.In.Method == http.MethodGet || pr.In.Method == http.MethodHead {
+		// A GET or HEAD body has no meaning (RFC 9110 9.3.1), and an upstream
+		// that ignores it may read it as the next request on the connection.
+		out.Body, out.ContentLength, out.GetBody = nil, 0, nil
+		out.Header.Del("Content-Length")
+	}
 
 	p.headers.strip(out.Header)
 	p.cookies.strip(out.Header)
