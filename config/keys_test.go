@@ -35,7 +35,7 @@ func TestUnknownKeys(t *testing.T) {
 		{"a transposition counts as one edit",
 			strings.Replace(minimalYAML, "%s", "scoeps: [web]", 1), "sites[0].eca.scoeps", 11, `did you mean "scopes"?`},
 		{"an unknown top-level key is reported with the valid keys when none is close",
-			"frobnicate: 1\n" + strings.Replace(minimalYAML, "%s", "", 1), "frobnicate", 1, "remove it; valid keys here: admin_listen, listen, log"},
+			"frobnicate: 1\n" + strings.Replace(minimalYAML, "%s", "", 1), "frobnicate", 1, "remove it; valid keys here: admin_hosts, admin_listen, admin_token_env, listen, log"},
 		{"a misspelled top-level key suggests the right one",
 			"listne: \":8080\"\n" + strings.Replace(minimalYAML, "%s", "", 1), "listne", 1, `did you mean "listen"?`},
 		{"a key written one level too high says where it belongs",

@@ -9,14 +9,24 @@ import (
 // Config is the whole gateway configuration: one YAML file plus secrets from the
 // environment or files. Field names map one-to-one onto YAML keys (snake_case).
 type Config struct {
-	Listen      string      `yaml:"listen"`       // public listener, default ":8080"
-	AdminListen string      `yaml:"admin_listen"` // admin listener (metrics, reload, pprof), default "127.0.0.1:9090"; "off" disables
-	Log         LogConfig   `yaml:"log"`
-	Server      ServerLimit `yaml:"server"`
-	Session     Session     `yaml:"session"`
+	Listen      string `yaml:"listen"`       // public listener, default ":8080"
+	AdminListen string `yaml:"admin_listen"` // admin listener (metrics, reload, pprof), default "127.0.0.1:9090"; "off" disables
+	// AdminHosts are extra Host names the admin listener answers to (a Service
+	// name, say); IP literals, localhost and admin_listen's own host always work.
+	// Any other Host is refused, so a DNS-rebinding page cannot reach it.
+	AdminHosts []string `yaml:"admin_hosts"`
+	// AdminTokenEnv names an environment variable holding a bearer token that
+	// every admin request except /healthz must carry (Authorization: Bearer …).
+	AdminTokenEnv string      `yaml:"admin_token_env"`
+	Log           LogConfig   `yaml:"log"`
+	Server        ServerLimit `yaml:"server"`
+	Session       Session     `yaml:"session"`
 	// TrustedProxies lists CIDRs whose X-Forwarded-* headers are believed.
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	Sites          []Site   `yaml:"sites"`
+
+	// AdminToken is the resolved admin_token_env, filled by Load.
+	AdminToken string `yaml:"-"`
 
 	// Dev is set by the loader (never from YAML) when the gateway runs in dev mode
 	// against the emulated org; it relaxes the https and Secure-cookie rules.

@@ -24,6 +24,13 @@ func ResolveSecrets(c *Config, getenv func(string) string) error {
 }
 
 func resolveSecrets(c *Config, getenv func(string) string, now time.Time, ps *problems) {
+	if c.AdminTokenEnv != "" {
+		c.AdminToken = strings.TrimSpace(getenv(c.AdminTokenEnv))
+		if len(c.AdminToken) < 16 {
+			ps.add("admin_token_env", fmt.Sprintf("export %s with a random token of 16+ characters", c.AdminTokenEnv),
+				"environment variable %s is not set or shorter than 16 characters", c.AdminTokenEnv)
+		}
+	}
 	ss := &c.Session
 	switch {
 	case ss.KeysEnv != "" && ss.KeysFile == "":

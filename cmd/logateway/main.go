@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "devorg":
 		return devorgCmd(ctx, args, stdout, stderr)
 	case "reload":
-		return reloadCmd(ctx, args, stdout, stderr)
+		return reloadCmd(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, args, getenv, stdout, stderr)
 	case "version", "--version":
