@@ -34,17 +34,21 @@ test-chart:
 e2e:
 	LOGATEWAY_E2E=1 $(GO) test -count=1 -timeout 5m -v ./e2e/...
 
-# The benchmark harness (bare proxy vs gateway, memory and Redis stores) and the
-# micro-benchmarks of the hot pieces. Prints the tables recorded in README.md.
+# The benchmark harness (bare proxy vs gateway, memory and Redis stores, the
+# scaling table), the micro-benchmarks of the hot pieces, and go-redis vs
+# rueidis on the store's workload (bench/redisclient, a module of its own so
+# rueidis stays out of go.mod). Prints the tables recorded in README.md.
 bench:
 	$(GO) run ./bench
 	$(GO) test -run '^$$' -bench . -benchmem ./gateway/proxy/ ./gateway/trust/ ./gateway/obs/ ./gateway/
 	$(GO) test -run '^$$' -bench 'ManagerLoad|CookieDecode|RecordCodec' -benchmem ./gateway/session/
 	$(GO) test -run '^$$' -bench 'HeapPerSession' -benchtime 1x ./gateway/session/
+	cd bench/redisclient && $(GO) test -run '^$$' -bench . -benchmem
 
-# A short run of the harness, to prove it works (CI).
+# A short run of the harness and of the Redis client comparison, to prove they work (CI).
 bench-smoke:
 	$(GO) run ./bench -smoke
+	cd bench/redisclient && $(GO) vet ./... && $(GO) test -count=1 -run '^$$' -bench . -benchtime 200x
 
 # Fuzz the visitor-input parsers (not part of CI's default run).
 fuzz:

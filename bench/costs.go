@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,16 +31,21 @@ type cost struct {
 func signinCost(ctx context.Context, gatewayURL, orgURL string, gw, org *proc, n int) (cost, error) {
 	tr := &http.Transport{MaxIdleConnsPerHost: 8, DisableCompression: true}
 	defer tr.CloseIdleConnections()
-	one := func() error {
+	one := signinOp(gatewayURL, orgURL, tr)
+	if err := one(); err != nil { // warm: JWKS fetched, connections open
+		return cost{}, fmt.Errorf("sign-in: %w (gateway log:\n%s)", err, gw.tail())
+	}
+	return measure(ctx, gw, org, n, func(int) error { return one() })
+}
+
+// signinOp is one complete sign-in of a new visitor (a new cookie jar).
+func signinOp(gatewayURL, orgURL string, tr *http.Transport) func() error {
+	return func() error {
 		jar, _ := cookiejar.New(nil)
 		c := &http.Client{Jar: jar, Transport: tr, Timeout: 20 * time.Second}
 		_, err := harness.SignInAt(c, gatewayURL, orgURL, harness.AliceUser, harness.AlicePass, "/__lo/healthz")
 		return err
 	}
-	if err := one(); err != nil { // warm: JWKS fetched, connections open
-		return cost{}, fmt.Errorf("sign-in: %w (gateway log:\n%s)", err, gw.tail())
-	}
-	return measure(ctx, gw, org, n, func(int) error { return one() })
 }
 
 // frontdoorCost mints n frontdoor URLs for one signed-in session through
@@ -49,7 +53,16 @@ func signinCost(ctx context.Context, gatewayURL, orgURL string, gw, org *proc, n
 // call: the org's own work runs in the other process.
 func frontdoorCost(ctx context.Context, base, host, cookie string, gw, org *proc, n int) (cost, error) {
 	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2}, Timeout: 10 * time.Second}
-	one := func(int) error {
+	one := frontdoorOp(ctx, base, host, cookie, c)
+	if err := one(); err != nil {
+		return cost{}, fmt.Errorf("%w (gateway log:\n%s)", err, gw.tail())
+	}
+	return measure(ctx, gw, org, n, func(int) error { return one() })
+}
+
+// frontdoorOp is one GET /__lo/frontdoor for the session in cookie.
+func frontdoorOp(ctx context.Context, base, host, cookie string, c *http.Client) func() error {
+	return func() error {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/__lo/frontdoor", nil)
 		req.Host = host
 		req.Header.Set("Cookie", cookie)
@@ -65,10 +78,6 @@ func frontdoorCost(ctx context.Context, base, host, cookie string, gw, org *proc
 		}
 		return nil
 	}
-	if err := one(0); err != nil {
-		return cost{}, fmt.Errorf("%w (gateway log:\n%s)", err, gw.tail())
-	}
-	return measure(ctx, gw, org, n, one)
 }
 
 // measure runs op n times in sequence and divides the two processes' CPU
@@ -114,46 +123,38 @@ func measure(ctx context.Context, gw, org *proc, n int, op func(i int) error) (c
 func heapPerSession(n int) (float64, error) {
 	store := session.NewMemoryStore(session.MemoryOptions{MaxSessions: n})
 	defer store.Close()
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	m, err := session.NewManager(store, session.Options{CookieName: "lo_session", Keys: [][]byte{key}})
-	if err != nil {
-		return 0, err
-	}
-	w := &headerOnly{h: http.Header{}}
-	ctx := context.Background()
 	before := liveHeap()
-	now := time.Now()
-	for i := range n {
-		clear(w.h)
-		rec := &session.Record{
-			Site: "http://localhost:8080",
-			Identity: session.Identity{
-				UserID: fmt.Sprintf("005Hs00000%08dAA", i), OrgID: "00DHs000000abcdEAA",
-				Username:          fmt.Sprintf("visitor%d@example.com.acme", i),
-				PreferredUsername: fmt.Sprintf("visitor%d@example.com.acme", i),
-				Email:             fmt.Sprintf("visitor%d@example.com", i),
-				Name:              fmt.Sprintf("Visitor Number %d", i),
-				IdentityURL:       fmt.Sprintf("https://login.salesforce.com/id/00DHs000000abcdEAA/005Hs00000%08dAA", i),
-			},
-			Tokens: session.Tokens{
-				AccessToken:  fmt.Sprintf("00DHs000000abcd!AQ4AQ%091d", i),
-				RefreshToken: fmt.Sprintf("5Aep861TSESvWeug_x%069d", i),
-				InstanceURL:  "https://acme.my.salesforce.com", Scope: "web api id openid refresh_token",
-				IssuedAt: now, ExpiresAt: now.Add(2 * time.Hour), Flow: "web-server",
-			},
-		}
-		if _, err := m.Create(ctx, w, rec); err != nil {
-			return 0, fmt.Errorf("store session %d: %w", i, err)
-		}
+	if err := fillSessions(context.Background(), store, n); err != nil {
+		return 0, err
 	}
 	after := liveHeap()
 	if got := store.Len(); got != n {
 		return 0, fmt.Errorf("memory store holds %d sessions, want %d", got, n)
 	}
 	runtime.KeepAlive(store)
-	runtime.KeepAlive(m)
 	return float64(after-before) / float64(n), nil
+}
+
+// benchRecord is the i-th stored session: a Salesforce sign-in's record with
+// real token lengths.
+func benchRecord(i int, now time.Time) *session.Record {
+	return &session.Record{
+		Site: "http://localhost:8080",
+		Identity: session.Identity{
+			UserID: fmt.Sprintf("005Hs00000%08dAA", i), OrgID: "00DHs000000abcdEAA",
+			Username:          fmt.Sprintf("visitor%d@example.com.acme", i),
+			PreferredUsername: fmt.Sprintf("visitor%d@example.com.acme", i),
+			Email:             fmt.Sprintf("visitor%d@example.com", i),
+			Name:              fmt.Sprintf("Visitor Number %d", i),
+			IdentityURL:       fmt.Sprintf("https://login.salesforce.com/id/00DHs000000abcdEAA/005Hs00000%08dAA", i),
+		},
+		Tokens: session.Tokens{
+			AccessToken:  fmt.Sprintf("00DHs000000abcd!AQ4AQ%091d", i),
+			RefreshToken: fmt.Sprintf("5Aep861TSESvWeug_x%069d", i),
+			InstanceURL:  "https://acme.my.salesforce.com", Scope: "web api id openid refresh_token",
+			IssuedAt: now, ExpiresAt: now.Add(2 * time.Hour), Flow: "web-server",
+		},
+	}
 }
 
 func liveHeap() uint64 {

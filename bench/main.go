@@ -5,7 +5,11 @@
 // /proc; signs a visitor in through the org's real pages; drives every target
 // with the same load in interleaved rounds; then measures the gateway's CPU per
 // complete sign-in and per frontdoor mint, heap per stored session and idle RSS.
-// It prints one table and the gateway/bare ratios and writes them to
+// Then the scaling table (scale.go): gateways with 100,000 live sessions
+// (memory, Redis), 50 sites, 200 access rules, 512 connections and 1 MiB
+// responses, each against the bare proxy in the same rounds, and sign-ins and
+// frontdoor mints per second.
+// It prints the tables and the gateway/bare ratios and writes them to
 // bench/results/latest.md. `go run ./bench -smoke` is the short run CI uses to
 // prove the harness works; its numbers mean nothing.
 package main
@@ -22,6 +26,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -50,13 +55,33 @@ type options struct {
 	redisAddr              string
 	profile                time.Duration
 	out                    string
+
+	// The scaling table (scale.go).
+	config                   string // -role=gateway: its config file
+	prefill                  int    // -role=gateway: sessions stored before it listens
+	scaleDuration            time.Duration
+	scaleRounds              int
+	scaleConc, scaleConcBig  int
+	scaleSessions            int
+	rateDuration             time.Duration
+	signinWorkers, fdWorkers int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.role, "role", "", "internal: bare runs the bare reverse proxy (the harness starts it itself)")
+	fs.StringVar(&o.role, "role", "", "internal: bare runs the bare reverse proxy, gateway a scaling-table gateway (the harness starts them itself)")
+	fs.StringVar(&o.config, "config", "", "internal: -role=gateway config file")
+	fs.IntVar(&o.prefill, "prefill", 0, "internal: -role=gateway sessions stored before it listens")
+	fs.DurationVar(&o.scaleDuration, "scale-duration", 2*time.Second, "scaling table: load per target per round")
+	fs.IntVar(&o.scaleRounds, "scale-rounds", 2, "scaling table: interleaved rounds")
+	fs.IntVar(&o.scaleConc, "scale-c", 64, "scaling table: connections of every row but the connections row's large side")
+	fs.IntVar(&o.scaleConcBig, "scale-c-large", 512, "scaling table: connections of the connections row's large side")
+	fs.IntVar(&o.scaleSessions, "scale-sessions", 100_000, "scaling table: live sessions of the sessions rows' large side")
+	fs.DurationVar(&o.rateDuration, "rate-duration", 3*time.Second, "how long sign-ins and frontdoor mints per second are measured")
+	fs.IntVar(&o.signinWorkers, "signin-workers", 8, "concurrent visitors signing in for sign-ins per second")
+	fs.IntVar(&o.fdWorkers, "frontdoor-workers", 16, "concurrent callers for frontdoor mints per second")
 	fs.StringVar(&o.listen, "listen", "", "internal: -role=bare listen address")
 	fs.StringVar(&o.upstream, "upstream", "", "internal: -role=bare upstream URL")
 	fs.BoolVar(&o.smoke, "smoke", false, "a short run that proves the harness works (CI); its numbers mean nothing")
@@ -76,6 +101,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.smoke {
 		o.duration, o.warmup, o.rounds, o.conc = 300*time.Millisecond, 100*time.Millisecond, 1, 4
 		o.signins, o.frontdoors, o.sessions = 5, 20, 2000
+		o.scaleDuration, o.scaleRounds, o.scaleConc, o.scaleConcBig, o.scaleSessions = 200*time.Millisecond, 1, 4, 16, 2000
+		o.rateDuration, o.signinWorkers, o.fdWorkers = 300*time.Millisecond, 2, 2
 		o.out = "bench/results/smoke.md"
 	}
 	return o, nil
@@ -95,8 +122,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if o.role == "bare" {
 		return runBare(o.listen, o.upstream)
 	}
+	if o.role == "gateway" {
+		return runGateway(o.config, o.prefill)
+	}
 	if o.role != "" {
-		return fmt.Errorf("-role %q is not a role; the only one is bare", o.role)
+		return fmt.Errorf("-role %q is not a role; use bare or gateway", o.role)
 	}
 	began := time.Now()
 	root, err := moduleRoot()
@@ -138,7 +168,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 	}()
 	ports, taken := map[string]int{}, map[int]bool{}
-	for _, n := range []string{"org", "mem", "memAdmin", "redis", "redisAdmin", "cache", "cacheAdmin", "bare"} {
+	scaleGWs := []scaleGateway{
+		{name: "scale-memory", store: "memory", sites: 1, rules: 2},
+		{name: "scale-memory-sessions", store: "memory", sessions: o.scaleSessions, sites: 1, rules: 2},
+		{name: "scale-redis", store: "redis", sites: 1, rules: 2},
+		{name: "scale-redis-sessions", store: "redis", sessions: o.scaleSessions, sites: 1, rules: 2},
+		{name: "scale-sites", store: "memory", sites: 50, rules: 2},
+		{name: "scale-rules", store: "memory", sites: 1, rules: 200},
+	}
+	names := []string{"org", "mem", "memAdmin", "redis", "redisAdmin", "cache", "cacheAdmin", "bare"}
+	for _, g := range scaleGWs {
+		names = append(names, g.name)
+	}
+	for _, n := range names {
 		// The kernel may hand a just-closed port out again: insist on distinct ones.
 		for ports[n] == 0 || taken[ports[n]] {
 			if ports[n], err = freePort(); err != nil {
@@ -152,9 +194,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	redisURL := fmt.Sprintf("http://localhost:%d", ports["redis"])
 	cacheURL := fmt.Sprintf("http://localhost:%d", ports["cache"])
 
+	origins := []string{memURL, redisURL, cacheURL}
+	for _, g := range scaleGWs {
+		origins = append(origins, fmt.Sprintf("http://localhost:%d", ports[g.name]))
+	}
+	var callbacks []string
+	for _, o := range origins {
+		callbacks = append(callbacks, o+"/callback.html")
+	}
 	org, err := start(tmp, "devorg", bin, "devorg", "--listen", fmt.Sprintf("127.0.0.1:%d", ports["org"]),
-		"--callback", memURL+"/callback.html,"+redisURL+"/callback.html,"+cacheURL+"/callback.html",
-		"--host-origin", memURL+","+redisURL+","+cacheURL)
+		"--callback", strings.Join(callbacks, ","), "--host-origin", strings.Join(origins, ","))
 	if err != nil {
 		return err
 	}
@@ -164,7 +213,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 
 	prefix := fmt.Sprintf("logateway-bench-%d-%d:", os.Getpid(), time.Now().UnixNano())
-	defer cleanRedis(o.redisAddr, prefix)
+	defer cleanRedis(o.redisAddr, 0, prefix)
+	defer cleanRedis(o.redisAddr, scaleDB, prefix)
 	gws := map[string]*proc{}
 	idle, idleAnon := map[string]int64{}, map[string]int64{}
 	for _, g := range []struct{ name, store, port, cacheTTL string }{
@@ -280,6 +330,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
+	logf("sign-ins per second (%d visitors at once) and frontdoor mints per second (%d callers)…", o.signinWorkers, o.fdWorkers)
+	signinTr := &http.Transport{MaxIdleConnsPerHost: 2 * o.signinWorkers, DisableCompression: true}
+	defer signinTr.CloseIdleConnections()
+	var rates [2]opRate
+	if rates[0].perSec, rates[0].p50, rates[0].p99, err = rate(ctx, o.signinWorkers, o.rateDuration, signinOp(memURL, orgURL, signinTr)); err != nil {
+		return fmt.Errorf("sign-ins per second: %w (gateway log:\n%s)", err, gws["gateway-memory"].tail())
+	}
+	fdClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * o.fdWorkers}, Timeout: 10 * time.Second}
+	if rates[1].perSec, rates[1].p50, rates[1].p99, err = rate(ctx, o.fdWorkers, o.rateDuration, frontdoorOp(ctx, loop(ports["mem"]), hostOf(memURL), memCookie, fdClient)); err != nil {
+		return fmt.Errorf("frontdoor mints per second: %w (gateway log:\n%s)", err, gws["gateway-memory"].tail())
+	}
+	rates[0].workers, rates[1].workers = o.signinWorkers, o.fdWorkers
+
+	scale, err := scaling(ctx, o, self, tmp, scaleGWs, ports, orgURL, upURL, prefix, targets[0], &procs)
+	if err != nil {
+		return err
+	}
+
 	logf("storing %d sessions in a memory store…", o.sessions)
 	heap, err := heapPerSession(o.sessions)
 	if err != nil {
@@ -290,6 +358,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		results: results, signin: sc, frontdoor: fc, heapPerSession: heap, sessions: o.sessions,
 		idleMem: idle["gateway-memory"], idleRedis: idle["gateway-redis"],
 		idleMemAnon: idleAnon["gateway-memory"], idleRedisAnon: idleAnon["gateway-redis"],
+		scale: scale, rates: rates,
 		opts: o, took: time.Since(began), cpus: runtime.NumCPU(),
 	}
 	text := rep.String()
@@ -333,7 +402,14 @@ session:
     key_prefix: %q
     local_cache_ttl: %s
 sites:
-  - url: http://localhost:%d
+`, port, admin, store, redisAddr, prefix, cacheTTL) +
+		siteYAML(fmt.Sprintf("http://localhost:%d", port), orgURL, upstream, "      - path: /app/\n        access: protected\n")
+}
+
+// siteYAML is one site of a gateway under test: the emulated org's client, the
+// bench upstream, the given access rules, no frontdoor rate limit to speak of.
+func siteYAML(url, orgURL, upstream, access string) string {
+	return fmt.Sprintf(`  - url: %s
     org:
       my_domain: %s
     eca:
@@ -348,11 +424,9 @@ sites:
     upstream:
       url: %s
     access:
-      - path: /app/
-        access: protected
-    rate_limit:
+%s    rate_limit:
       frontdoor_per_minute: 1000000
-`, port, admin, store, redisAddr, prefix, cacheTTL, port, orgURL, upstream)
+`, url, orgURL, upstream, access)
 }
 
 // signIn signs alice in at the gateway through the org's real pages and returns
@@ -372,19 +446,21 @@ func signIn(gatewayURL, orgURL string) (string, error) {
 	return "", fmt.Errorf("signed in at %s but the jar holds no lo_session cookie", gatewayURL)
 }
 
-// cleanRedis deletes what the Redis-store gateway wrote under its own prefix.
-func cleanRedis(addr, prefix string) {
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
+// cleanRedis deletes what the Redis-store gateways wrote under their prefix.
+func cleanRedis(addr string, db int, prefix string) {
+	rdb := redis.NewClient(&redis.Options{Addr: addr, DB: db})
 	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 	var keys []string
 	for iter.Next(ctx) {
 		keys = append(keys, iter.Val())
 	}
-	if len(keys) > 0 {
-		rdb.Del(ctx, keys...)
+	for len(keys) > 0 {
+		n := min(len(keys), 10_000)
+		rdb.Unlink(ctx, keys[:n]...)
+		keys = keys[n:]
 	}
 }
 

@@ -73,10 +73,13 @@ func (p *proc) tail() string {
 	return string(bytes.TrimSpace(b))
 }
 
-// waitHTTP polls url until it answers (any status) or the deadline passes.
+// waitHTTP polls url until it answers (any status) or the deadline passes. It
+// is long: a scaling gateway first fills its store (100,000 sessions in Redis
+// on a busy machine take a while).
 func (p *proc) waitHTTP(url string, host string) error {
+	const wait = 3 * time.Minute
 	c := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) {
 		req, _ := http.NewRequest(http.MethodGet, url, nil)
 		if host != "" {
@@ -92,7 +95,7 @@ func (p *proc) waitHTTP(url string, host string) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Errorf("%s did not answer at %s within 20s; its log says:\n%s", p.name, url, p.tail())
+	return fmt.Errorf("%s did not answer at %s within %v; its log says:\n%s", p.name, url, wait, p.tail())
 }
 
 // clockTicks is USER_HZ, the unit of utime/stime in /proc/<pid>/stat. It is 100

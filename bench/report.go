@@ -18,6 +18,8 @@ type report struct {
 	// The anonymous part of idle RSS: heap and stacks, without the binary's
 	// file-backed pages (which the kernel shares and can drop).
 	idleMemAnon, idleRedisAnon int64
+	scale                      []scaleRow
+	rates                      [2]opRate // sign-ins, frontdoor mints
 	opts                       options
 	took                       time.Duration
 	cpus                       int
@@ -45,12 +47,6 @@ func (r report) String() string {
 	}
 
 	bare, mem, red, unauth, cached := r.results[0], r.results[1], r.results[2], r.results[3], r.results[4]
-	ratio := func(a, b float64) float64 {
-		if b == 0 {
-			return 0
-		}
-		return a / b
-	}
 	bareP99 := float64(bare.percentile(0.99))
 	rows := []struct {
 		what    string
@@ -93,5 +89,48 @@ func (r report) String() string {
 	fmt.Fprintf(&b, "Heap per stored session: %.0f bytes. Idle RSS: memory store %s (%s of it anonymous: heap, stacks; the rest is the binary's file-backed pages), Redis store %s (%s anonymous). Run took %v.\n",
 		r.heapPerSession, mib(r.idleMem), mib(r.idleMemAnon), mib(r.idleRedis), mib(r.idleRedisAnon), r.took.Round(time.Second))
 	b.WriteString("\n")
+	r.writeScale(&b)
 	return b.String()
+}
+
+// writeScale prints the scaling table: each side of a row as requests/s and
+// p99 with its ratio to the bare proxy's in the same rounds, and how much the
+// ratio moved from the small side to the large one.
+func (r report) writeScale(b *strings.Builder) {
+	o := r.opts
+	fmt.Fprintf(b, "### How cost grows\n\n%d interleaved rounds of %v per target, %d keep-alive connections unless the row says otherwise; "+
+		"each side is compared with the bare proxy in the same rounds with the same connections and response size. "+
+		"“change” is how the gateway/bare ratio moved from the small side to the large one.\n\n",
+		o.scaleRounds, o.scaleDuration, o.scaleConc)
+	fmt.Fprintf(b, "| what grows | small → large | requests/s small (×bare) | requests/s large (×bare) | change | p99 small (×bare) | p99 large (×bare) | change | flat (±5 %%) |\n")
+	fmt.Fprintf(b, "|---|---|---:|---:|---:|---:|---:|---:|:---:|\n")
+	for _, row := range r.scale {
+		rs, rl := ratio(row.gwSmall.rps(), row.bareSmall.rps()), ratio(row.gwLarge.rps(), row.bareLarge.rps())
+		ps, pl := ratio(float64(row.gwSmall.percentile(0.99)), float64(row.bareSmall.percentile(0.99))),
+			ratio(float64(row.gwLarge.percentile(0.99)), float64(row.bareLarge.percentile(0.99)))
+		dr, dp := ratio(rl, rs)-1, ratio(pl, ps)-1
+		flat := "—"
+		if row.flat {
+			flat = "yes"
+			if dr < -0.05 || dp > 0.05 {
+				flat = "no"
+			}
+		}
+		fmt.Fprintf(b, "| %s | %s → %s | %.0f (%.2f×) | %.0f (%.2f×) | %+.1f %% | %s (%.2f×) | %s (%.2f×) | %+.1f %% | %s |\n",
+			row.what, row.small, row.large, row.gwSmall.rps(), rs, row.gwLarge.rps(), rl, dr*100,
+			ms(row.gwSmall.percentile(0.99)), ps, ms(row.gwLarge.percentile(0.99)), pl, dp*100, flat)
+	}
+	fmt.Fprintf(b, "\n| operation (memory store, org in its own process) | callers at once | per second | p50 | p99 |\n|---|---:|---:|---:|---:|\n")
+	for i, what := range []string{"complete sign-in (login, org pages, callback, code exchange, id_token check, session write)", "frontdoor mint (GET /__lo/frontdoor)"} {
+		rt := r.rates[i]
+		fmt.Fprintf(b, "| %s | %d | %.0f | %s | %s |\n", what, rt.workers, rt.perSec, ms(rt.p50), ms(rt.p99))
+	}
+	b.WriteString("\n")
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
 }

@@ -16,8 +16,14 @@ import (
 	"time"
 )
 
-// upstreamBody is the site's page: 1 KiB, as the issue asks.
-var upstreamBody = []byte(strings.Repeat("<p>logateway bench page</p>\n", 37)[:1024])
+// upstreamBody is the site's page: 1 KiB. bigBody, at bigPath, is the 1 MiB
+// response of the scaling table.
+var (
+	upstreamBody = []byte(strings.Repeat("<p>logateway bench page</p>\n", 37)[:1024])
+	bigBody      = []byte(strings.Repeat("<p>logateway bench page</p>\n", 37*1024)[:1<<20])
+)
+
+const bigPath = "/app/big"
 
 // startUpstream runs the site behind both proxies in the harness's own process:
 // its CPU is the same for every proxy under test, so it is not measured.
@@ -31,6 +37,10 @@ func startUpstream() (*http.Server, string, error) {
 			h := w.Header()
 			h.Set("Content-Type", "text/html; charset=utf-8")
 			h.Set("Cache-Control", "no-cache")
+			if r.URL.Path == bigPath {
+				_, _ = w.Write(bigBody)
+				return
+			}
 			_, _ = w.Write(upstreamBody)
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -72,7 +82,12 @@ func runBare(listen, upstream string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	return serveUntilSignal(ln, rp)
+}
+
+// serveUntilSignal serves h on ln until the harness stops this process.
+func serveUntilSignal(ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
