@@ -150,9 +150,13 @@ type Org struct {
 	// SessionTimeout is the org/ECA session timeout; access tokens are treated as
 	// expiring this long after issue (Salesforce sends no expires_in). Default 2h.
 	SessionTimeout Duration `yaml:"session_timeout"`
-	RefreshMargin  Duration `yaml:"refresh_margin"` // refresh this long before the computed expiry, default 5m
-	Introspect     bool     `yaml:"introspect"`     // ask the introspection endpoint for exp after each token
-	Timeout        Duration `yaml:"timeout"`        // per call to the org, default 10s
+	// OrgID, when set (15 or 18 characters, 00D…), makes sign-in refuse an
+	// identity from any other org: a login URL or IdP that can reach several
+	// orgs (login.salesforce.com, a sandbox) cannot sign in a stranger's user.
+	OrgID         string   `yaml:"org_id"`
+	RefreshMargin Duration `yaml:"refresh_margin"` // refresh this long before the computed expiry, default 5m
+	Introspect    bool     `yaml:"introspect"`     // ask the introspection endpoint for exp after each token
+	Timeout       Duration `yaml:"timeout"`        // per call to the org, default 10s
 	// CAFile is a PEM bundle of CA certificates trusted, besides the system's
 	// roots, for the gateway's calls to the org and to the jwt-bearer IdP (a
 	// private CA in front of a test org, a TLS-inspecting corporate proxy).

@@ -138,6 +138,10 @@ func validateSession(c *Config, ps *problems) {
 func validateSite(c *Config, s *Site, p string, ps *problems) {
 	siteOK := checkOrigin(ps, p+".url", s.URL, c.Dev, true, "the public origin visitors open, e.g. https://www.example.com")
 	checkOrigin(ps, p+".org.my_domain", s.Org.MyDomain, c.Dev, true, "the org's My Domain, e.g. https://acme.my.salesforce.com")
+	if id := s.Org.OrgID; id != "" && !validOrgID(id) {
+		ps.add(p+".org.org_id", "copy the Organization ID from Setup → Company Information (15 or 18 characters starting 00D)",
+			"%q is not a Salesforce org id", id)
+	}
 	if s.Org.LoginURL != s.Org.MyDomain && s.Org.LoginURL != s.Org.SiteURL {
 		checkOrigin(ps, p+".org.login_url", s.Org.LoginURL, c.Dev, true, "the org's login host, e.g. https://acme.my.salesforce.com")
 	}
@@ -637,4 +641,18 @@ func notNegative(ps *problems, p string, d Duration) {
 	if d < 0 {
 		ps.add(p, "use 0 (no limit) or a positive duration", "%s is negative", d)
 	}
+}
+
+// validOrgID accepts a 15- or 18-character Salesforce id of an organization.
+func validOrgID(id string) bool {
+	if (len(id) != 15 && len(id) != 18) || !strings.HasPrefix(id, "00D") {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }

@@ -166,6 +166,8 @@ func TestValidateRules(t *testing.T) {
 		{"same_site strict is refused with the reason", false, site(func(s *Site) { s.Cookie.SameSite = "strict" }), "sites[0].cookie.same_site", "sign-in could never finish"},
 		{"same_site none on an https site is valid", false, site(func(s *Site) { s.Cookie.SameSite = "none"; s.Cookie.Partitioned = true }), "", ""},
 		{"same_site none on http localhost outside dev is refused", false, site(func(s *Site) { s.URL = "http://localhost:8080"; s.Cookie.SameSite = "none" }), "sites[0].cookie.same_site", "Secure"},
+		{"an org_id that is no org id is refused", false, site(func(s *Site) { s.Org.OrgID = "005xx0000012345" }), "sites[0].org.org_id", "not a Salesforce org id"},
+		{"an 18-character org_id is valid", false, site(func(s *Site) { s.Org.OrgID = "00D5e000000AbCdEAB" }), "", ""},
 		{"an unknown cross_site mode is refused", false, site(func(s *Site) { s.Cookie.CrossSite = "allow" }), "sites[0].cookie.cross_site", "not a cross-site mode"},
 		{"partitioned without same_site none is refused", false, site(func(s *Site) { s.Cookie.Partitioned = true }), "sites[0].cookie.partitioned", "only matter with same_site none"},
 		{"a bad identity header name is refused", false, site(func(s *Site) { s.IdentityHeaders.Email = "X Email" }), "sites[0].identity_headers.email", "not a valid header name"},

@@ -3,10 +3,12 @@ package gateway_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/logateway/logateway/config"
+	"github.com/logateway/logateway/gateway/devorg"
 	"github.com/logateway/logateway/internal/harness"
 )
 
@@ -112,6 +114,32 @@ func TestAdminListenerRefusesBrowsersAndStrangers(t *testing.T) {
 					t.Errorf("GET /healthz answered %d, want 200", st)
 				}
 			})
+		})
+	}
+}
+
+func TestOrgIDRefusesIdentitiesFromOtherOrgs(t *testing.T) {
+	for _, tc := range []struct {
+		name, orgID string
+		want        bool
+	}{
+		{"no org_id signs in any org's user", "", true},
+		{"the org's own 18-character id signs in", devorg.DefaultOrgID, true},
+		{"the org's own 15-character id signs in", devorg.DefaultOrgID[:15], true},
+		{"another org's id refuses the sign-in", "00Dother000000AAAA", false},
+		{"an id differing only in case refuses the sign-in", strings.ToUpper(devorg.DefaultOrgID[:15]), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := harness.Start(t, harness.Options{Config: func(c *config.Config) { c.Sites[0].Org.OrgID = tc.orgID }})
+			c := harness.Client()
+			_, err := env.SignIn(c, harness.AliceUser, harness.AlicePass, "/")
+			signedIn := getSession(t, c, env.URL).SignedIn
+			if signedIn != tc.want {
+				t.Fatalf("org_id %q: signed in %v (%v), want %v", tc.orgID, signedIn, err, tc.want)
+			}
+			if !tc.want && (err == nil || !strings.Contains(err.Error(), "403")) {
+				t.Errorf("sign-in ended with %v, want a 403 at the callback", err)
+			}
 		})
 	}
 }

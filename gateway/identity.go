@@ -80,3 +80,14 @@ func headerSafe(v string) string {
 	}
 	return strings.TrimSpace(b.String())
 }
+
+// orgAllowed says whether an identity's org may sign in to the site: any org
+// when org.org_id is not set, else only that one. Ids compare on their first
+// 15 characters (the case-sensitive id; 18-character ids add a checksum).
+func (s *site) orgAllowed(orgID string) bool {
+	want := s.cfg.Org.OrgID
+	if want == "" {
+		return true
+	}
+	return len(orgID) >= 15 && orgID[:15] == want[:15]
+}

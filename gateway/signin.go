@@ -189,6 +189,17 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 		g.orgFailure(c, s, "signin", err, retry)
 		return
 	}
+	if !s.orgAllowed(rec.Identity.OrgID) {
+		g.deps.Metrics.Signin(s.flow, "failed")
+		if err := s.signin.Revoke(ctx, rec); err != nil {
+			g.deps.Logger.Warn("revoking a refused sign-in's grant failed", "rid", info(c).rid, "site", s.name, "err", err.Error())
+		}
+		g.fail(c, s, http.StatusForbidden, failure{Reason: "wrong_org", Heading: "You are not allowed to use this site",
+			Message: "You signed in to a different Salesforce organization than the one this site uses. Sign in with your account in the right one.",
+			Hint:    "the identity's org " + rec.Identity.OrgID + " is not org.org_id " + s.cfg.Org.OrgID,
+			Retry:   retry})
+		return
+	}
 	if fs.Popup && fs.Handoff != "" {
 		g.handOff(c, s, rec, fs)
 		return
