@@ -34,7 +34,7 @@ test-chart:
 # The browser suite: Debian's Chromium (/usr/bin/chromium) through every visitor
 # journey against the gateway in dev mode. Screenshots land in $(BUILD)/e2e/.
 e2e:
-	LOGATEWAY_E2E=1 $(GO) test -count=1 -timeout 5m -v ./e2e/...
+	LOGATEWAY_E2E=1 $(GO) test -count=1 -timeout 15m -v ./e2e/...
 
 # The benchmark harness (bare proxy vs gateway, memory and Redis stores, the
 # scaling table), the micro-benchmarks of the hot pieces, and go-redis vs

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// scopeLabels are the names Setup shows for each OAuth scope (reference 1.2). Several API
+// scopeLabels are the names Setup shows for each OAuth scope (docs/salesforce.md §1.2). Several API
 // names share one label; the checklist prints each label once.
 var scopeLabels = map[string]string{
 	"web":                "Manage user data via Web browsers (web)",

@@ -95,7 +95,7 @@ func printable(s string) bool {
 }
 
 // orgAuthErrors explains what the org said on the redirect, visitor first, admin
-// second. Codes from reference 1.3.
+// second. Codes from docs/salesforce.md §1.3.
 var orgAuthErrors = map[string]failure{
 	"access_denied": {Reason: "access_denied", Heading: "Sign-in cancelled",
 		Message: "You chose not to allow access, so you are not signed in. You can try again whenever you like."},

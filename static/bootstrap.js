@@ -434,7 +434,7 @@
   }
 
   // ensureLibrary loads the LO script (native) or the SDK bundle (sdk) once per page. The
-  // SDK bundles its own Lightning Out, so a page never gets both (reference 3.1, 4.1).
+  // SDK bundles its own Lightning Out, so a page never gets both (docs/salesforce.md §3.1, 4.1).
   function ensureLibrary(boot, nonce) {
     if (libraryPresent(boot)) return Promise.resolve();
     if (libraryPromise) return libraryPromise;

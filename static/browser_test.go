@@ -24,7 +24,7 @@ import (
 
 // fakeLightningOut stands in for the org's LO script: it defines the element and answers
 // every frontdoor-url with lo.application.ready, or lo.application.error when the URL
-// says "bad", the way reference 3.2 describes; after a ready it reports every ACC
+// says "bad", the way docs/salesforce.md §3.2 describes; after a ready it reports every ACC
 // wrapper on the page that was not ready yet as lo.component.ready (a ready one
 // stays as it is, as with the real library).
 const fakeLightningOut = `

@@ -135,7 +135,7 @@ type BootConfig struct {
 	ContainerID       string     `json:"containerId"`
 }
 
-// ACCConfig is the agentforceClientConfig (reference 4.2).
+// ACCConfig is the agentforceClientConfig (docs/salesforce.md §4.2).
 type ACCConfig struct {
 	AgentID         string            `json:"agentId"`
 	AgentLabel      string            `json:"agentLabel,omitempty"`

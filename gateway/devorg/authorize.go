@@ -128,7 +128,7 @@ func (o *Org) parseAuthorize(w http.ResponseWriter, r *http.Request) (*authzRequ
 	return req, true
 }
 
-// grantScopes checks the requested scopes against the app's (item 10).
+// grantScopes checks the requested scopes against the app's (docs/salesforce.md §1.2).
 func (o *Org) grantScopes(app *App, raw string, present bool) ([]string, bool) {
 	if !present || strings.TrimSpace(raw) == "" {
 		if o.cfg.Assumptions.OmittedScopeGrantsAppScopes {

@@ -28,7 +28,7 @@ const (
 	OrgSandbox = "sandbox"
 )
 
-// Generic login hosts of Salesforce (reference 1.1).
+// Generic login hosts of Salesforce (docs/salesforce.md §1.1).
 const (
 	ProductionLoginHost = "https://login.salesforce.com"
 	SandboxLoginHost    = "https://test.salesforce.com"
@@ -168,7 +168,7 @@ type Assumptions struct {
 	// scopes (1.2). When false it gets none beyond the implicit ones.
 	OmittedScopeGrantsAppScopes bool
 	// RejectUnknownScope: a requested scope not on the app fails with invalid_scope
-	// (item 10). When false such scopes are dropped silently.
+	// (docs/salesforce.md §1.2). When false such scopes are dropped silently.
 	RejectUnknownScope bool
 	// AcceptPlainPKCE accepts code_challenge_method=plain (1.2 treats it as unsupported).
 	AcceptPlainPKCE bool

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// handleRevoke is /services/oauth2/revoke (1.8, item 23).
+// handleRevoke is /services/oauth2/revoke (docs/salesforce.md §1.8).
 func (o *Org) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost && !(r.Method == http.MethodGet && o.cfg.Assumptions.RevokeAcceptsGET) {
 		o.writeJSONError(w, TokenMethodNotAllowed)
@@ -41,7 +41,7 @@ func (o *Org) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// handleIntrospect is /services/oauth2/introspect (1.9, item 24): client
+// handleIntrospect is /services/oauth2/introspect (docs/salesforce.md §1.9): client
 // authentication required; inactive tokens are just {"active":false}.
 func (o *Org) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
@@ -96,7 +96,7 @@ func bearerToken(r *http.Request, fields ...string) string {
 	return ""
 }
 
-// handleUserinfo is /services/oauth2/userinfo (1.10, item 25).
+// handleUserinfo is /services/oauth2/userinfo (docs/salesforce.md §1.10).
 func (o *Org) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	raw := bearerToken(r, "oauth_token", "access_token")
 	if raw == "" {

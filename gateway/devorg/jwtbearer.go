@@ -18,7 +18,7 @@ type assertionClaims struct {
 	ID       any          `json:"jti"`
 }
 
-// grantJWTBearer is the JWT bearer flow (5.3-5.5, item 21).
+// grantJWTBearer is the JWT bearer flow (docs/salesforce.md §5.3-5.5).
 func (o *Org) grantJWTBearer(w http.ResponseWriter, r *http.Request) {
 	tok, err := jwt.ParseSigned(r.PostForm.Get("assertion"), []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {

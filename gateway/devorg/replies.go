@@ -77,7 +77,7 @@ const (
 	AuthzInvalidCredentialsUI Failure = "authorize: sign-in form, bad username or password"
 )
 
-// Replies is the one table of every error the org answers (item 38). Entries the
+// Replies is the one table of every error the org answers (docs/salesforce.md §6). Entries the
 // reference marks UNCONFIRMED say so; Assumptions.ReplyOverrides changes any of them.
 var Replies = map[Failure]Reply{
 	AuthzUnknownClient:        {302, "invalid_client_id", "client identifier invalid"},

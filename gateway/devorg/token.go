@@ -61,7 +61,7 @@ func (o *Org) clientCredentials(r *http.Request) (id, secret string, secretSent 
 	return id, secret, secretSent
 }
 
-// authenticateClient applies item 15: an unknown client is invalid_client_id; a wrong
+// authenticateClient applies docs/salesforce.md §1.4: an unknown client is invalid_client_id; a wrong
 // secret fails even when none is required; a missing one fails only when required.
 func (o *Org) authenticateClient(w http.ResponseWriter, r *http.Request, secretRequired func(*App) bool) (*App, bool) {
 	id, secret, sent := o.clientCredentials(r)

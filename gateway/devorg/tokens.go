@@ -171,7 +171,7 @@ func (o *Org) newBrowserSession(w http.ResponseWriter, userID string, bridged bo
 	o.mu.Lock()
 	o.sessions[sid] = &browserSession{userID: userID, issued: o.now(), bridged: bridged, scopes: scopes}
 	o.mu.Unlock()
-	// Secure + SameSite=None so the session works inside a third-party iframe (item 29);
+	// Secure + SameSite=None so the session works inside a third-party iframe (docs/salesforce.md §2.1, §3.6);
 	// browsers accept Secure cookies from http://127.0.0.1 and localhost.
 	http.SetCookie(w, &http.Cookie{Name: sidCookie, Value: sid, Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode})
 }

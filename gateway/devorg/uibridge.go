@@ -12,7 +12,7 @@ func (o *Org) handleSingleAccess(w http.ResponseWriter, r *http.Request) {
 	o.singleAccess(w, r, false)
 }
 
-// handleLOSingleAccess is /services/oauth2/lightningoutsingleaccess (2.2, item 28):
+// handleLOSingleAccess is /services/oauth2/lightningoutsingleaccess (docs/salesforce.md §2.2):
 // the same, plus a Lightning Out app id that must exist and be enabled.
 func (o *Org) handleLOSingleAccess(w http.ResponseWriter, r *http.Request) {
 	o.singleAccess(w, r, true)
@@ -124,7 +124,7 @@ func headerOrBodyToken(r *http.Request, field string) string {
 	return r.PostForm.Get(field)
 }
 
-// handleFrontdoor is /secur/frontdoor.jsp (2.1, item 29). A valid otp (first use,
+// handleFrontdoor is /secur/frontdoor.jsp (docs/salesforce.md §2.1). A valid otp (first use,
 // within OTPLifetime) or a valid access token in sid= opens an org browser session and
 // redirects to startURL/retURL (relative only). Anything else opens no session and shows
 // the login page with Assumptions.FrontdoorFailureStatus, so a Lightning Out auth

@@ -14,7 +14,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 )
 
-// Assertion lifetimes (reference 5.3): Salesforce accepts exp at most three
+// Assertion lifetimes (docs/salesforce.md §5.3): Salesforce accepts exp at most three
 // minutes ahead; two leaves room for clock skew.
 const (
 	DefaultAssertionTTL = 2 * time.Minute
@@ -93,7 +93,7 @@ func SignAssertion(key *rsa.PrivateKey, a Assertion, now time.Time) (string, err
 }
 
 // checkAudience refuses the classic mistake of using the token endpoint URL
-// as aud (reference 5.3).
+// as aud (docs/salesforce.md §5.3).
 func checkAudience(aud string) error {
 	if aud == "" {
 		return errors.New("salesforce assertion: empty aud; set signin.jwt.audience (default https://login.salesforce.com)")

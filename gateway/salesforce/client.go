@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// Endpoint paths, relative to the org host (reference 1.1, 2.1, 2.2).
+// Endpoint paths, relative to the org host (docs/salesforce.md §1.1, 2.1, 2.2).
 const (
 	PathToken                    = "/services/oauth2/token"
 	PathRevoke                   = "/services/oauth2/revoke"

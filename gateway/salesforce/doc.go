@@ -11,7 +11,7 @@
 // (NewJWTSource, NewClientCredentialsSource) and makes and loads the key pair
 // whose certificate is uploaded to the External Client App.
 //
-// Protocol facts follow shared/reference/salesforce.md sections 1, 2 and 5.
+// Protocol facts follow docs/salesforce.md sections 1, 2 and 5.
 // Nothing here prints a secret: Client and Token redact themselves for fmt and
 // slog, and error strings carry only endpoint, status, code and description.
 package salesforce

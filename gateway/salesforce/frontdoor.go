@@ -11,7 +11,7 @@ import (
 )
 
 // Frontdoor trades the user's access token for a single-use frontdoor URL
-// through the UI Bridge API (reference 2.1, 2.2).
+// through the UI Bridge API (docs/salesforce.md §2.1, 2.2).
 //
 // With lightningOutAppID == "" it POSTs {instanceURL}/services/oauth2/singleaccess
 // with the token in the Authorization header and, if redirectPath is set, a

@@ -9,7 +9,7 @@ import (
 
 const testLOAppID = "1Usxx0000004CmnCAE"
 
-// frontdoorOrg answers both UI Bridge endpoints as reference 2.1/2.2 describe.
+// frontdoorOrg answers both UI Bridge endpoints as docs/salesforce.md §2.1/2.2 describe.
 func frontdoorOrg(t *testing.T) *org {
 	o := newOrg(t)
 	answer := func(w http.ResponseWriter, r *http.Request, token string) {

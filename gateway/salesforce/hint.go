@@ -17,7 +17,7 @@ type hintRule struct {
 
 // hintRules is ordered: the first match wins, so specific descriptions come
 // before the catch-all for their code. Texts name the ECA screen or the gateway
-// setting to change (reference 1.3, 1.4, 1.13, 2.1, 5.2, 5.5).
+// setting to change (docs/salesforce.md §1.3, 1.4, 1.13, 2.1, 5.2, 5.5).
 var hintRules = []hintRule{
 	{code: "redirect_uri_mismatch", hint: "the Callback URL in the External Client App must be exactly the gateway's callback URL (ECA → OAuth Settings → Callback URL) — the site url followed by eca.callback_path, same scheme, host, port and path, no trailing slash; changes take up to 10 minutes to apply"},
 	{code: "redirect_uri_missing", hint: "no redirect_uri reached Salesforce: the gateway must send its callback URL (site url + eca.callback_path), which must be listed as a Callback URL in the External Client App"},

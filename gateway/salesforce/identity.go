@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Revoke revokes an access or refresh token (reference 1.8). Revoking a
+// Revoke revokes an access or refresh token (docs/salesforce.md §1.8). Revoking a
 // refresh token also ends every access token issued from it.
 func (c *Client) Revoke(ctx context.Context, token string) error {
 	if err := c.check(); err != nil {
@@ -33,7 +33,7 @@ func (c *Client) Revoke(ctx context.Context, token string) error {
 	return nil
 }
 
-// Introspection is the introspection endpoint's answer (reference 1.9).
+// Introspection is the introspection endpoint's answer (docs/salesforce.md §1.9).
 type Introspection struct {
 	Active    bool
 	Exp, Iat  time.Time // zero when absent
@@ -86,7 +86,7 @@ func (c *Client) Introspect(ctx context.Context, token, hint string) (Introspect
 		return Introspection{}, fmt.Errorf("salesforce introspect: HTTP 200 but the body is not JSON (%s)", resp.contentType)
 	}
 	in := Introspection{Active: a.Active, Scope: a.Scope, Username: a.Username, Sub: a.Sub, ClientID: a.ClientID, TokenType: a.TokenType}
-	// exp and iat are NumericDate seconds (reference 1.9).
+	// exp and iat are NumericDate seconds (docs/salesforce.md §1.9).
 	if a.Exp > 0 {
 		in.Exp = time.Unix(int64(a.Exp), 0)
 	}
@@ -96,7 +96,7 @@ func (c *Client) Introspect(ctx context.Context, token, hint string) (Introspect
 	return in, nil
 }
 
-// UserInfo is the part of the OIDC UserInfo answer the gateway uses (reference 1.10).
+// UserInfo is the part of the OIDC UserInfo answer the gateway uses (docs/salesforce.md §1.10).
 type UserInfo struct {
 	Sub               string `json:"sub"` // identity URL
 	UserID            string `json:"user_id"`

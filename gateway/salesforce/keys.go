@@ -15,7 +15,7 @@ import (
 
 // GenerateKeyPair makes the key that signs JWT bearer assertions and the
 // self-signed certificate to upload to the External Client App — the Go
-// version of Salesforce's OpenSSL recipe (reference 5.1). The key PEM is
+// version of Salesforce's OpenSSL recipe (docs/salesforce.md §5.1). The key PEM is
 // PKCS#8 ("PRIVATE KEY", what current OpenSSL writes); LoadPrivateKey reads
 // PKCS#1 ("RSA PRIVATE KEY") too. bits 0 means 2048; validity 0 means 365 days.
 func GenerateKeyPair(commonName string, validity time.Duration, bits int) (keyPEM, certPEM []byte, err error) {

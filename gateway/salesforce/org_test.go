@@ -15,7 +15,7 @@ import (
 )
 
 // This file holds the small org stand-in the tests talk to: an httptest server
-// whose answers copy the bodies in reference/salesforce.md verbatim.
+// whose answers copy the bodies of docs/salesforce.md verbatim.
 
 const (
 	testClientID     = "3MVG9testconsumerkey"
@@ -101,14 +101,14 @@ func textAnswer(status int, body string) http.HandlerFunc {
 	}
 }
 
-// sign computes the token answer's signature as the org does (reference 1.4).
+// sign computes the token answer's signature as the org does (docs/salesforce.md §1.4).
 func sign(secret, id, issuedAt string) string {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(id + issuedAt))
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// webServerTokenBody is a full authorization-code answer (reference 1.4, 6 #17).
+// webServerTokenBody is a full authorization-code answer (docs/salesforce.md §1.4).
 func (o *org) webServerTokenBody() string {
 	b, _ := json.Marshal(map[string]string{
 		"access_token":  testAccessToken,

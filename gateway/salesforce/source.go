@@ -59,7 +59,7 @@ func NewJWTSource(c *Client, key *rsa.PrivateKey, a Assertion, ttl time.Duration
 }
 
 // NewClientCredentialsSource mints service tokens with the client credentials
-// grant (reference 1.7); ttl as for NewJWTSource.
+// grant (docs/salesforce.md §1.7); ttl as for NewJWTSource.
 func NewClientCredentialsSource(c *Client, scope string, ttl time.Duration) *CachedSource {
 	s := newCachedSource(ttl)
 	s.mint = func(ctx context.Context) (Token, error) { return c.ClientCredentials(ctx, scope) }

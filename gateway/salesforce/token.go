@@ -126,7 +126,7 @@ func (t Token) validate() error {
 }
 
 // parseIssuedAt reads issued_at, a string of milliseconds since the epoch.
-// Absent is allowed: JWT bearer answers may omit it (reference 1.4).
+// Absent is allowed: JWT bearer answers may omit it (docs/salesforce.md §1.4).
 func parseIssuedAt(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
@@ -140,7 +140,7 @@ func parseIssuedAt(s string) (time.Time, error) {
 
 // VerifySignature checks the token answer's signature: Base64 (standard,
 // padded) HMAC-SHA256 keyed with the client secret over id + issued_at
-// (reference 1.4). A mismatch means the identity URL was altered in transit.
+// (docs/salesforce.md §1.4). A mismatch means the identity URL was altered in transit.
 func VerifySignature(t Token, clientSecret string) error {
 	if clientSecret == "" {
 		return errors.New("salesforce: cannot verify the token signature without the client secret (eca.client_secret_env / eca.client_secret_file)")
@@ -214,7 +214,7 @@ func (c *Client) tokenRequest(ctx context.Context, grant string, form url.Values
 }
 
 // JWTBearer trades a signed assertion (SignAssertion) for an access token
-// (reference 5.4). No client secret and no scope are sent; no refresh token
+// (docs/salesforce.md §5.4). No client secret and no scope are sent; no refresh token
 // comes back — sign a new assertion when the token expires.
 func (c *Client) JWTBearer(ctx context.Context, assertion string) (Token, error) {
 	if assertion == "" {

@@ -256,7 +256,7 @@ func newBrowser(t *testing.T) context.Context {
 		}
 		t.Skipf("Chromium not found at %s; set LOGATEWAY_REQUIRE_CHROMIUM=1 to make this a failure", chromiumPath)
 	}
-	// Lightning Out needs third-party cookies (reference 3.6 #8); headless
+	// Lightning Out needs third-party cookies (docs/salesforce.md §3.6, step 6); headless
 	// Chromium blocks them by default, and only this profile preference (not
 	// Network.setCookieControls) lets the org's SameSite=None sid cookie into
 	// the cross-site iframes.
@@ -426,7 +426,7 @@ func TestBrowser(t *testing.T) {
 		detail, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`window.__details['lo.application.error']`))
 		events, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__events`))
 		if !strings.Contains(detail, "Unknown error, unable to load the iframe.") {
-			t.Errorf("want the error message of reference 3.2 step 5, got %q", detail)
+			t.Errorf("want the error message of docs/salesforce.md §3.2 step 5, got %q", detail)
 		}
 		for _, e := range events {
 			if e == "lo.application.ready" || e == "lo.component.ready" {

@@ -4,8 +4,8 @@
 // container pages that render components in iframes, a canned agent that answers
 // chat messages, and the ACC Web SDK stand-in (embedAgentforceClient).
 //
-// It follows /work/shared/reference/salesforce.md sections 3 and 4 (items 30-37
-// of section 6) closely enough that a gateway tested against it fails in the same
+// It follows docs/salesforce.md sections 3 and 4 (and what section 6 asks of
+// the emulated org) closely enough that a gateway tested against it fails in the same
 // places a real org would: an untrusted host origin is refused by frame-ancestors,
 // a missing or expired org session leaves the host waiting until its
 // lo.application.error, and an expired session visibly breaks the chat until the

@@ -16,7 +16,7 @@ type Options struct {
 	SessionFromRequest func(r *http.Request) (Session, bool) // org browser session (sid cookie), set by frontdoor.jsp
 	TrustedDomains     func() []string                       // host-page origins (Trusted Domains for Inline Frames / LO Host Page Domain Names)
 	AppEnabled         func(appID string) bool               // Lightning Out app exists and is enabled ("" = no app id given)
-	AuthTimeout        time.Duration                         // default 60s (reference 3.2 step 5); tests use ~3s
+	AuthTimeout        time.Duration                         // default 60s (docs/salesforce.md §3.2 step 5); tests use ~3s
 	DevBanner          bool
 	// ComponentReportsSessionEnd makes a component post lo.error (the host
 	// hears lo.component.error) when it finds its org session gone. Salesforce
@@ -30,7 +30,7 @@ type Options struct {
 var Prefixes = []string{"/lightning/", "/lwr/", "/acc/"}
 
 // DefaultAuthTimeout is how long the library waits for the auth page's
-// lo.loaded after the hidden iframe loaded (reference 3.2 step 5).
+// lo.loaded after the hidden iframe loaded (docs/salesforce.md §3.2 step 5).
 const DefaultAuthTimeout = 60 * time.Second
 
 // Paths served by Handler.

@@ -8,7 +8,7 @@ import (
 // authTemplate is the page the hidden lightning_af iframe lands on after
 // frontdoor.jsp. Only when everything a real org checks is in order does it
 // post lo.loaded to the host; otherwise it stays silent and the host's timer
-// turns that into lo.application.error (reference 3.2 step 5, item 36).
+// turns that into lo.application.error (docs/salesforce.md §3.2 step 5).
 var authTemplate = template.Must(template.New("auth").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Lightning Out</title></head>
 <body>

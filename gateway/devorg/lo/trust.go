@@ -14,7 +14,7 @@ import (
 var cspSource = regexp.MustCompile(`^(?:https?://)?(?:\*\.)?[A-Za-z0-9.-]+(?::[0-9]{1,5})?$`)
 
 // frameAncestors is the CSP a real org sends on pages that may be framed
-// (reference 3.6 #4): 'self' plus the Lightning Out trusted domains.
+// (docs/salesforce.md §3.6, step 4): 'self' plus the Lightning Out trusted domains.
 func frameAncestors(domains []string) string {
 	var b strings.Builder
 	b.WriteString("frame-ancestors 'self'")

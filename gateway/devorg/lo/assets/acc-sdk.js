@@ -1,8 +1,8 @@
 /*
  * Agentforce Conversation Client Web SDK stand-in (logateway devorg), appended
  * at serve time to its own copy of the Lightning Out 2.0 stand-in, as the real
- * SDK bundles the library (reference 4.1). Exposes window.embedAgentforceClient
- * with the options, validation messages, markup and events of reference 4.2.
+ * SDK bundles the library (docs/salesforce.md §4.1). Exposes window.embedAgentforceClient
+ * with the options, validation messages, markup and events of docs/salesforce.md §4.2.
  */
 (function () {
   'use strict';
@@ -72,7 +72,7 @@
     if (options.appId) { loApp.setAttribute('app-id', options.appId); }
     if (options.sitePrefix) { loApp.setAttribute('site-prefix', options.sitePrefix); }
     // Both options reach the library when both are given; it throws, as the
-    // real bundle does (reference 4.2).
+    // real bundle does (docs/salesforce.md §4.2).
     if (options.frontdoorUrl) { loApp.setAttribute('frontdoor-url', options.frontdoorUrl); }
     if (options.salesforceOrigin) { loApp.setAttribute('org-url', options.salesforceOrigin); }
     loApp.style.opacity = '0';

@@ -1,7 +1,7 @@
 /*
  * LWR container stand-in (logateway devorg): renders one Lightning Out 2.0
  * component inside its iframe and speaks the host<->iframe protocol of
- * reference 3.3. runtime_copilot/accSdkWrapper becomes a working chat with the
+ * docs/salesforce.md §3.3. runtime_copilot/accSdkWrapper becomes a working chat with the
  * canned agent; any other component renders a small card.
  */
 (function () {

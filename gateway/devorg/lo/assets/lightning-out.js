@@ -1,8 +1,7 @@
 /*
  * Lightning Out 2.0 stand-in, served by the logateway emulated org (devorg).
  * Not Salesforce code: it reproduces, point by point, what Salesforce's shipped
- * library does (the project's reference/salesforce.md, section 3 and its
- * Corrections), so a host page tested against it fails where it would fail with
+ * library does (docs/salesforce.md, section 3), so a host page tested against it fails where it would fail with
  * the real one. In particular:
  *  - setting frontdoor-url again logs in again but leaves ready components as
  *    they are (their iframes are never reloaded);
@@ -162,7 +161,7 @@
   }
 
   // owners maps a component tag to the one application element allowed to
-  // render it on this page (reference 3.3).
+  // render it on this page (docs/salesforce.md §3.3).
   var owners = new Map();
   // elements maps an element's id (its parentElementId) to the element; the
   // window listener routes every message on data.id alone.
@@ -194,7 +193,7 @@
     return out.join('; ');
   }
 
-  // Attributes that are not component properties (reference 3.3): standard
+  // Attributes that are not component properties (docs/salesforce.md §3.3): standard
   // HTML attributes, event handlers, data-* and aria-*. title, lang and dir
   // are mirrored under their own names; style travels as custom properties.
   var NOT_PROPS = ['class', 'id', 'style', 'slot', 'part', 'exportparts', 'tabindex', 'nonce', 'is', 'hidden',
@@ -375,7 +374,7 @@
       return a;
     }
 
-    // _authenticate follows reference 3.2 steps 1-3: the auth page URL goes
+    // _authenticate follows docs/salesforce.md §3.2 steps 1-3: the auth page URL goes
     // into the frontdoor URL as startURL (otp form) or retURL (otherwise).
     _authenticate() {
       var fd = this.getAttribute('frontdoor-url');
@@ -604,7 +603,7 @@
     }
 
     // _loInit renders the component in an iframe on the origin that answered
-    // the application's lo.loaded (reference 3.3). A component that has a frame
+    // the application's lo.loaded (docs/salesforce.md §3.3). A component that has a frame
     // (ready or still loading) is left alone: a new login does not reload it.
     _loInit() {
       var st = S(this);
