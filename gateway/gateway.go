@@ -49,8 +49,6 @@ type state struct {
 	version int64
 }
 
-func init() { gin.SetMode(gin.ReleaseMode) }
-
 // New builds the gateway for cfg (already validated).
 func New(cfg *config.Config, d Deps) (*Gateway, error) {
 	if d.OrgHTTP == nil {

@@ -31,6 +31,9 @@ import (
 //	any        everything else   the site's upstream, by the site's access rules
 //	GET        /favicon.ico      the gateway's icon, for a site without an upstream
 func (g *Gateway) routes(st *state) *gin.Engine {
+	// Release mode: no route table or debug warnings printed. gin keeps its mode
+	// in a package variable (stored atomically), so it is set where the engine is built.
+	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false

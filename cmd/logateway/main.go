@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,7 +22,8 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if e, ok := err.(exitError); ok {
+		var e exitError
+		if errors.As(err, &e) {
 			if e.msg != "" {
 				fmt.Fprintln(os.Stderr, e.msg)
 			}
