@@ -102,8 +102,8 @@ func (r report) writeScale(b *strings.Builder) {
 		"each side is compared with the bare proxy in the same rounds with the same connections and response size. "+
 		"“change” is how the gateway/bare ratio moved from the small side to the large one.\n\n",
 		o.scaleRounds, o.scaleDuration, o.scaleConc)
-	fmt.Fprintf(b, "| what grows | small → large | requests/s small (×bare) | requests/s large (×bare) | change | p99 small (×bare) | p99 large (×bare) | change | flat (±5 %%) |\n")
-	fmt.Fprintf(b, "|---|---|---:|---:|---:|---:|---:|---:|:---:|\n")
+	fmt.Fprintf(b, "| what grows | small → large | requests/s small (×bare) | requests/s large (×bare) | change | p99 small (×bare) | p99 large (×bare) | change | gateway CPU µs/request small → large | flat (±5 %%) |\n")
+	fmt.Fprintf(b, "|---|---|---:|---:|---:|---:|---:|---:|---:|:---:|\n")
 	for _, row := range r.scale {
 		rs, rl := ratio(row.gwSmall.rps(), row.bareSmall.rps()), ratio(row.gwLarge.rps(), row.bareLarge.rps())
 		ps, pl := ratio(float64(row.gwSmall.percentile(0.99)), float64(row.bareSmall.percentile(0.99))),
@@ -116,9 +116,10 @@ func (r report) writeScale(b *strings.Builder) {
 				flat = "no"
 			}
 		}
-		fmt.Fprintf(b, "| %s | %s → %s | %.0f (%.2f×) | %.0f (%.2f×) | %+.1f %% | %s (%.2f×) | %s (%.2f×) | %+.1f %% | %s |\n",
+		fmt.Fprintf(b, "| %s | %s → %s | %.0f (%.2f×) | %.0f (%.2f×) | %+.1f %% | %s (%.2f×) | %s (%.2f×) | %+.1f %% | %.1f → %.1f | %s |\n",
 			row.what, row.small, row.large, row.gwSmall.rps(), rs, row.gwLarge.rps(), rl, dr*100,
-			ms(row.gwSmall.percentile(0.99)), ps, ms(row.gwLarge.percentile(0.99)), pl, dp*100, flat)
+			ms(row.gwSmall.percentile(0.99)), ps, ms(row.gwLarge.percentile(0.99)), pl, dp*100,
+			row.gwSmall.cpuPerReq(), row.gwLarge.cpuPerReq(), flat)
 	}
 	fmt.Fprintf(b, "\n| operation (memory store, org in its own process) | callers at once | per second | p50 | p99 |\n|---|---:|---:|---:|---:|\n")
 	for i, what := range []string{"complete sign-in (login, org pages, callback, code exchange, id_token check, session write)", "frontdoor mint (GET /__lo/frontdoor)"} {
