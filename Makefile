@@ -11,7 +11,8 @@ BUILD     := build
 all: build
 
 # The release build: no symbol tables (-s -w) and without gin's msgpack codec,
-# which logateway never uses: 28 MB instead of 50 MB, ~1.5 MiB less idle RSS.
+# which logateway never uses: 31 MB (28 MB before the OTLP trace exporter) instead
+# of ~55 MB, ~1.5 MiB less idle RSS.
 build:
 	$(GO) build -trimpath -tags nomsgpack -ldflags "-s -w" -o $(BUILD)/logateway ./cmd/logateway
 
