@@ -295,8 +295,15 @@ func TestAPersonOpensTheFloatingChatWithTheMouseAndSignsOutFromIt(t *testing.T) 
 				saveShot(t, "chat-open-"+mode, png)
 			}
 			step(t, b, tab, "a mouse click on Sign out", 5*time.Second, chromedp.MouseClickXY(sx, sy))
-			waitFor(t, b, tab, "the sign-out confirm page", `location.pathname === '/__lo/logout' && !!document.querySelector('form[data-lo-signout] button[type="submit"]')`, 10*time.Second)
-			confirm := rectOf(t, tab, `form[data-lo-signout] button[type="submit"]`)
+			// A person clicks the button where it is drawn once the page has
+			// settled: wait for the load and for the button to be the element
+			// under its own centre (the stylesheet may still move it).
+			const confirmButton = `form[data-lo-signout] button[type="submit"]`
+			waitFor(t, b, tab, "the sign-out confirm page", `location.pathname === '/__lo/logout' && document.readyState === 'complete' && (function () {
+				var btn = document.querySelector('`+confirmButton+`'); if (!btn) return false;
+				var r = btn.getBoundingClientRect(); var e = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+				return !!e && btn.contains(e); })()`, 10*time.Second)
+			confirm := rectOf(t, tab, confirmButton)
 			step(t, b, tab, "a mouse click on the confirm page's Sign out", 5*time.Second, chromedp.MouseClickXY(confirm.Left+confirm.Width/2, confirm.Top+confirm.Height/2))
 			waitFor(t, b, tab, "the signed-out page", `location.pathname === '/__lo/signedout'`, 15*time.Second)
 			if n := env.Org.Count("revoke"); n != 1 {
