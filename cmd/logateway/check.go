@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,18 +25,9 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 		fmt.Fprint(stderr, "Usage: logateway check --config FILE [--no-secrets]\n\nValidates the config (every problem at once, with its key path and fix), prints,\nfor each site, what to enter in Salesforce Setup, the site's mode (full proxy,\nforward-auth, gateway only) and, in forward-auth mode, the front proxy configuration,\nthen every effective setting and where it came from (flag > environment\nLOGATEWAY_<PATH> > file > default). Exit status 2 when the config is bad.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return exitError{code: 2}
-	}
-	p := *path
-	if p == "" {
-		p = config.PathFromEnv(getenv)
-	}
-	if p == "" {
-		return exitError{code: 2, msg: "logateway check: no config: pass --config FILE or set LOGATEWAY_CONFIG"}
+	p, help, err := subcommandConfig(fs, args, path, getenv)
+	if help || err != nil {
+		return err
 	}
 	cfg, err := config.LoadWith(p, getenv, config.Options{Dev: *dev, NoSecrets: *noSecrets})
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 
@@ -71,4 +72,25 @@ func readable(path string) error {
 		return errors.New("is a directory, not a file")
 	}
 	return nil
+}
+
+// subcommandConfig parses a subcommand's flags and names the config file that
+// its --config flag (the value behind path) or LOGATEWAY_CONFIG gives. help is
+// true after -h, when the command has nothing more to do; no file is exit 2
+// naming both ways to give one.
+func subcommandConfig(fs *flag.FlagSet, args []string, path *string, getenv func(string) string) (file string, help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", true, nil
+		}
+		return "", false, exitError{code: 2}
+	}
+	file = *path
+	if file == "" {
+		file = config.PathFromEnv(getenv)
+	}
+	if file == "" {
+		return "", false, exitError{code: 2, msg: fs.Name() + ": no config: pass --config FILE or set LOGATEWAY_CONFIG"}
+	}
+	return file, false, nil
 }

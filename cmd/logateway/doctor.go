@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,18 +30,9 @@ func doctorCmd(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprint(stderr, "Usage: logateway doctor --config FILE [--site URL] [--json]\n\nAsks each site's Salesforce org, the way an unauthenticated client can, whether Setup\nmatches the config, and prints one line per check; a failing line names the Setup screen\nand field to change. Nothing is written in the org and no one signs in.\nExit status 1 when a check fails, 2 when the config is bad.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return exitError{code: 2}
-	}
-	p := *path
-	if p == "" {
-		p = config.PathFromEnv(getenv)
-	}
-	if p == "" {
-		return exitError{code: 2, msg: "logateway doctor: no config: pass --config FILE or set LOGATEWAY_CONFIG"}
+	p, help, err := subcommandConfig(fs, args, path, getenv)
+	if help || err != nil {
+		return err
 	}
 	load := config.Load
 	if *dev {
