@@ -107,7 +107,7 @@ func TestImageDefaultCommandRefusesToStartWithoutAConfig(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.env == nil {
 				if _, err := os.Stat(config.DefaultPath); err == nil {
-					t.Skipf("%s exists on this machine", config.DefaultPath)
+					skipOutsideCI(t, "%s exists on this machine", config.DefaultPath)
 				}
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
