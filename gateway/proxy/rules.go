@@ -55,6 +55,7 @@ type Rules struct {
 	// ASCII; otherwise a path of lower-case ASCII cannot match differently
 	// case-folded, and judge skips the folded pass.
 	foldAlways bool
+	index      ruleIndex
 }
 
 type rule struct {
@@ -83,6 +84,7 @@ func NewRules(rules []Rule, def Access) (*Rules, error) {
 		out.rules = append(out.rules, rule{path: p, access: r.Access})
 		out.foldAlways = out.foldAlways || !lowerASCII(p)
 	}
+	out.index = newRuleIndex(out.rules, linearRules)
 	return out, nil
 }
 
@@ -182,20 +184,22 @@ func (r *Rules) match(rawPath string, budget *int) Access {
 
 // judge runs the ordered rules on one reading, both case-sensitively and
 // case-folded (for upstreams on case-insensitive file systems); Protected wins.
+// Only the rules the index offers for the reading's first segment are tried:
+// the first of them that matches is the first of all the rules that does.
 func (r *Rules) judge(p string) Access {
 	a := r.def
-	for i := range r.rules {
-		if matches(r.rules[i].path, p, false) {
-			a = r.rules[i].access
+	for _, rl := range r.index.candidates(p, false) {
+		if matches(rl.path, p, false) {
+			a = rl.access
 			break
 		}
 	}
 	if a == Protected || !r.foldAlways && lowerASCII(p) {
 		return a
 	}
-	for i := range r.rules {
-		if matches(r.rules[i].path, p, true) {
-			return r.rules[i].access
+	for _, rl := range r.index.candidates(p, true) {
+		if matches(rl.path, p, true) {
+			return rl.access
 		}
 	}
 	return r.def
