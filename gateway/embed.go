@@ -35,21 +35,12 @@ func (g *Gateway) embed(c *gin.Context, s *site) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Content-Security-Policy", s.embedCSP().Header(nonce))
-	boot := make(map[string]any, len(s.boot)+2)
-	for k, v := range s.boot {
-		boot[k] = v
-	}
-	boot["signedIn"] = sess != nil
-	boot["loginURL"] = loginURL
-	if s.embedACC != nil {
-		boot["acc"] = s.embedACC
-	}
 	data := templates.EmbedData{
 		Page:      g.page(c, s, nonce, firstNonEmpty(s.cfg.Embed.Title, "Chat")),
 		SignedIn:  sess != nil,
 		LoginURL:  loginURL,
 		LogoutURL: "/__lo/logout?rd=" + url.QueryEscape(self),
-		Boot:      boot,
+		Boot:      s.embedBoot(sess != nil, loginURL),
 		ScriptURL: s.scriptURL,
 	}
 	if sess != nil {
@@ -57,33 +48,6 @@ func (g *Gateway) embed(c *gin.Context, s *site) {
 		data.CSRFToken = sess.Record.CSRF
 	}
 	g.render(c, http.StatusOK, "embed", data)
-}
-
-// inlineACC is the site's ACC config as the embed page uses it: inline, filling
-// the page's chat card, whatever acc.mode says for the launcher on other pages
-// (a floating chat on its own page covered the page's status and Sign out). The
-// configured width and height are the floating widget's, so the card's size
-// applies instead. nil when the site has no ACC.
-func inlineACC(acc any) map[string]any {
-	a, ok := acc.(map[string]any)
-	if !ok {
-		return nil
-	}
-	out := make(map[string]any, len(a))
-	for k, v := range a {
-		out[k] = v
-	}
-	rc := map[string]any{}
-	if src, ok := a["renderingConfig"].(map[string]any); ok {
-		for k, v := range src {
-			rc[k] = v
-		}
-	}
-	rc["mode"] = "inline"
-	delete(rc, "width")
-	delete(rc, "height")
-	out["renderingConfig"] = rc
-	return out
 }
 
 // embedCSP allows exactly what the embed needs: our scripts by nonce and from

@@ -3,7 +3,6 @@ package gateway
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,6 +20,7 @@ import (
 	"github.com/logateway/logateway/gateway/salesforce"
 	"github.com/logateway/logateway/gateway/session"
 	"github.com/logateway/logateway/gateway/trust"
+	"github.com/logateway/logateway/static"
 )
 
 // site is the runtime of one configured site: everything a request to it needs,
@@ -39,12 +39,12 @@ type site struct {
 	org        *salesforce.Client
 	proxy      *proxy.Proxy // nil: no upstream
 	rules      *proxy.Rules
-	callback   string // callback path
-	embedPath  string // "" when off
-	orgOrigin  string // origin of the org's My Domain (scripts, frames)
-	siteURL    string // Experience Cloud site URL with its prefix ("" without a site)
-	scriptURL  string // LO library or SDK bundle
-	boot       map[string]any
+	callback   string      // callback path
+	embedPath  string      // "" when off
+	orgOrigin  string      // origin of the org's My Domain (scripts, frames)
+	siteURL    string      // Experience Cloud site URL with its prefix ("" without a site)
+	scriptURL  string      // LO library or SDK bundle
+	boot       static.Boot // GET /__lo/boot's (boot.go)
 	bootJSON   []byte
 	limiter    *limiter
 	relays     []*relay
@@ -57,8 +57,8 @@ type site struct {
 	// signoutNotes and orgSignout serve the one sign-out (signout.go).
 	signoutNotes *signoutNotes
 	orgSignout   *orgSignout
-	// embedACC is the ACC config of the embed page: inline in its card (embed.go).
-	embedACC map[string]any
+	// embedACC is the ACC config of the embed page: inline in its card (boot.go).
+	embedACC *static.ACC
 }
 
 type identityHeaders struct {
@@ -176,9 +176,7 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 	if sc.LightningOut.Bootstrap == "sdk" {
 		s.scriptURL = sc.LightningOut.SDKURL
 	}
-	s.boot = s.bootConfig(cfg)
-	s.embedACC = inlineACC(s.boot["acc"])
-	if s.bootJSON, err = json.Marshal(s.boot); err != nil {
+	if err = s.buildBoot(cfg); err != nil {
 		return nil, err
 	}
 	perMin := sc.RateLimit.FrontdoorPerMinute
@@ -374,80 +372,4 @@ func firstNonEmpty(v ...string) string {
 		}
 	}
 	return ""
-}
-
-// bootConfig is the JSON the bootstrap script reads (templates/embed.html and
-// GET /__lo/boot): nothing secret, everything the ACC needs.
-func (s *site) bootConfig(cfg *config.Config) map[string]any {
-	sc := s.cfg
-	mode := sc.LightningOut.Bootstrap
-	if mode == "" {
-		mode = "native"
-	}
-	var acc any
-	if !sc.ACC.Disabled {
-		rc := map[string]any{"mode": firstNonEmpty(sc.ACC.Mode, "floating")}
-		setIf(rc, "width", sc.ACC.Width)
-		setIf(rc, "height", sc.ACC.Height)
-		setBool(rc, "headerEnabled", sc.ACC.HeaderEnabled)
-		setBool(rc, "showHeaderIcon", sc.ACC.ShowHeaderIcon)
-		setBool(rc, "showAvatar", sc.ACC.ShowAvatar)
-		setIf(rc, "headerImageUrl", sc.ACC.HeaderImageURL)
-		setIf(rc, "headerImageAlt", sc.ACC.HeaderImageAlt)
-		setIf(rc, "agentAvatarUrl", sc.ACC.AgentAvatarURL)
-		setIf(rc, "agentAvatarAltText", sc.ACC.AgentAvatarAlt)
-		a := map[string]any{"agentId": sc.ACC.AgentID, "renderingConfig": rc}
-		setIf(a, "agentLabel", sc.ACC.AgentLabel)
-		if len(sc.ACC.StyleTokens) > 0 {
-			a["styleTokens"] = sc.ACC.StyleTokens
-		}
-		acc = a
-	}
-	remint := sc.LightningOut.RemintInterval.D()
-	if remint <= 0 {
-		remint = sc.Org.SessionTimeout.D() * 3 / 4
-	}
-	return map[string]any{
-		"mode":              mode,
-		"orgOrigin":         s.orgOrigin,
-		"scriptURL":         s.scriptURL,
-		"appId":             sc.LightningOut.AppID,
-		"sitePrefix":        sc.SitePrefix(),
-		"components":        nonNil(sc.LightningOut.Components),
-		"acc":               acc,
-		"frontdoorEndpoint": "/__lo/frontdoor",
-		"sessionEndpoint":   "/__lo/session",
-		"handoffEndpoint":   "/__lo/handoff",
-		// Without CHIPS the Storage Access API can reach the gateway's own
-		// (unpartitioned) cookie from inside a frame.
-		"cookiePartitioned": sc.Cookie.Partitioned,
-		"loginURL":          "/__lo/login",
-		"autoStart":         sc.Signin.AutoStart,
-		"popup":             sc.Signin.Popup,
-		"remintIntervalMs":  remint.Milliseconds(),
-		"sessionTimeoutMs":  sc.Org.SessionTimeout.D().Milliseconds(),
-		"maxRetries":        5,
-		"containerId":       "lo-container", // templates/embed.html's mount point
-		"gatewayOrigin":     s.origin,
-		"devMode":           cfg.Dev,
-	}
-}
-
-func nonNil(v []string) []string {
-	if v == nil {
-		return []string{}
-	}
-	return v
-}
-
-func setIf(m map[string]any, k, v string) {
-	if v != "" {
-		m[k] = v
-	}
-}
-
-func setBool(m map[string]any, k string, v *bool) {
-	if v != nil {
-		m[k] = *v
-	}
 }

@@ -21,6 +21,8 @@
   var BACKOFF_CAP_MS = 30000;
   var MIN_REMINT_MS = 10000;
   var RETRY_AFTER_CAP_MS = 5 * 60 * 1000;
+  // Fallbacks only: the gateway sends its values in the boot config (static.Boot).
+  var BOOT_VERSION = 1;
   var DEFAULT_MAX_RETRIES = 5;
   // How long a (re)connect may take before the page treats the chat as broken:
   // Lightning Out's own frame timeout (60 s) plus a margin.
@@ -147,6 +149,9 @@
       }
       return v;
     }
+    // A newer gateway may add fields this script ignores; the version is kept for
+    // the console and for tests.
+    b.version = nonNegInt('version', BOOT_VERSION);
     b.orgOrigin = str('orgOrigin', '');
     b.scriptURL = str('scriptURL', '');
     b.appId = str('appId', '');

@@ -44,7 +44,7 @@ type EmbedData struct {
 	LogoutURL   string // the sign-out form posts here with CSRFToken as "csrf"
 	CSRFToken   string
 	// Boot is marshalled as JSON into <script type="application/json" id="lo-boot">;
-	// BootConfig is its documented shape.
+	// BootConfig (static.Boot) is its shape.
 	Boot any
 	// ScriptURL is the LO script or the SDK bundle (the same as Boot's scriptURL). The
 	// page preloads it when signed in; bootstrap.js inserts the one script element.
@@ -116,47 +116,14 @@ type DevIndexData struct {
 }
 
 // BootConfig is the JSON the embed page (EmbedData.Boot) and GET /__lo/boot hand to
-// bootstrap.js. Field meanings are in bootstrap.js's normalizeBoot.
-type BootConfig struct {
-	Mode              string     `json:"mode"` // "native" or "sdk"
-	OrgOrigin         string     `json:"orgOrigin"`
-	ScriptURL         string     `json:"scriptURL"`
-	AppID             string     `json:"appId,omitempty"`
-	Components        []string   `json:"components"` // plain-components mode (ACC nil)
-	ACC               *ACCConfig `json:"acc"`        // null: plain-components mode
-	FrontdoorEndpoint string     `json:"frontdoorEndpoint"`
-	SessionEndpoint   string     `json:"sessionEndpoint"`
-	LoginURL          string     `json:"loginURL"`
-	SignedIn          bool       `json:"signedIn"`
-	AutoStart         bool       `json:"autoStart"`
-	RemintIntervalMs  int64      `json:"remintIntervalMs"`     // 0: no proactive re-mint; floor 10000
-	SessionTimeoutMs  int64      `json:"sessionTimeoutMs"`     // the org session timeout; 0: derived from RemintIntervalMs
-	MaxRetries        int        `json:"maxRetries,omitempty"` // 0 (omitted): bootstrap.js default 5
-	ContainerID       string     `json:"containerId"`
-}
+// bootstrap.js: static.Boot, the one contract with the browser.
+type BootConfig = static.Boot
 
-// ACCConfig is the agentforceClientConfig (docs/salesforce.md §4.2).
-type ACCConfig struct {
-	AgentID         string            `json:"agentId"`
-	AgentLabel      string            `json:"agentLabel,omitempty"`
-	RenderingConfig RenderingConfig   `json:"renderingConfig"`
-	StyleTokens     map[string]string `json:"styleTokens,omitempty"`
-}
+// ACCConfig is static.ACC, the agentforceClientConfig.
+type ACCConfig = static.ACC
 
-// RenderingConfig is agentforceClientConfig.renderingConfig. Width and Height are CSS
-// sizes; a bare number ("400") is sent to the ACC as a number of pixels.
-type RenderingConfig struct {
-	Mode               string `json:"mode,omitempty"` // "floating" (default) or "inline"
-	Width              string `json:"width,omitempty"`
-	Height             string `json:"height,omitempty"`
-	HeaderEnabled      *bool  `json:"headerEnabled,omitempty"`
-	ShowHeaderIcon     *bool  `json:"showHeaderIcon,omitempty"`
-	ShowAvatar         *bool  `json:"showAvatar,omitempty"`
-	HeaderImageURL     string `json:"headerImageUrl,omitempty"`
-	HeaderImageAlt     string `json:"headerImageAlt,omitempty"`
-	AgentAvatarURL     string `json:"agentAvatarUrl,omitempty"`
-	AgentAvatarAltText string `json:"agentAvatarAltText,omitempty"`
-}
+// RenderingConfig is static.RenderingConfig.
+type RenderingConfig = static.RenderingConfig
 
 // page describes one renderable page: its file and a check that the data fits.
 type page struct {
