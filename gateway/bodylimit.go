@@ -80,8 +80,7 @@ func (g *Gateway) formFailure(c *gin.Context, s *site, err error) {
 	}
 	// The rest of the body is not read; the connection is not reused.
 	c.Header("Connection", "close")
-	g.fail(c, s, status, failure{Reason: "bad_request", Heading: "Bad request",
-		Message: "This form could not be read. Use the site's own sign-out button.", Err: err})
+	g.fail(c, s, badRequest(status, "This form could not be read. Use the site's own sign-out button.", err))
 }
 
 // A client that sends its body slowly, or stops halfway, holds a goroutine and

@@ -67,7 +67,7 @@ func isWebSocket(r *http.Request) bool {
 
 // refuseCrossSite answers a guarded request on a site set to refuse them.
 func (g *Gateway) refuseCrossSite(c *gin.Context, s *site) {
-	g.fail(c, s, http.StatusForbidden, failure{Reason: "cross_site", Heading: "Request refused",
+	g.fail(c, s, &failure{Status: http.StatusForbidden, Code: codeCrossSite, Heading: "Request refused",
 		Message: "This site does not accept this request from another site.",
 		Hint:    "a page on another site sent a form or opened a WebSocket; add its origin to trusted_domains if it should act for signed-in visitors"})
 }

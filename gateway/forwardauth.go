@@ -2,19 +2,12 @@ package gateway
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/logateway/logateway/gateway/proxy"
 )
-
-// forwardAuthPath is the auth endpoint a front proxy asks before each request
-// of a site in forward-auth mode. Envoy's ext_authz appends the original path
-// to it (/__lo/auth/app/x?y); the other proxies send the original URI in a
-// header.
-const forwardAuthPath = "/__lo/auth"
 
 // SigninHeader carries the sign-in URL on a 401 of the auth endpoint, for
 // nginx's error_page to redirect to (auth_request keeps only the status).
@@ -35,82 +28,89 @@ func (g *Gateway) forwardAuth(st *state) gin.HandlerFunc {
 		ri := info(c)
 		ri.route = "forward_auth"
 		r := c.Request
-		if !proxy.PeerTrusted(r.RemoteAddr, st.trusted) {
-			if ri.site == nil || !ri.site.cfg.ForwardAuth.Enabled {
-				g.fail(c, ri.site, http.StatusNotFound, failure{Reason: "not_found", Heading: "Not found", Message: "There is nothing at this address."})
-				return
-			}
-			g.fail(c, ri.site, http.StatusForbidden, failure{
-				Reason: "forward_auth_untrusted_peer", Heading: "Not allowed",
-				Message: "Only the site's own proxy may ask this.",
-				Hint:    "add the front proxy's address to trusted_proxies (the request came from " + peerOf(r.RemoteAddr) + ")",
-			})
-			return
+		s, f := forwardAuthCaller(st, r, ri.site)
+		if s != nil {
+			ri.site = s
 		}
-		s, ok := forwardAuthSite(st, r)
-		if !ok {
-			g.fail(c, nil, http.StatusBadRequest, failure{
-				Reason: "forward_auth_host_mismatch", Heading: "Bad request",
-				Message: "The proxy named two different sites for one request.",
-				Hint:    "Host, X-Forwarded-Host and X-Original-URL name different sites: have the proxy send the site's own host in each ($lo_site in docs/forward-auth/nginx.conf)",
-			})
-			return
-		}
-		ri.site = s
-		if s == nil {
-			g.fail(c, nil, http.StatusMisdirectedRequest, failure{
-				Reason: "unknown_host", Heading: "Unknown site",
-				Message: "This gateway does not serve the site you asked for.",
-			})
-			return
-		}
-		if !s.cfg.ForwardAuth.Enabled {
-			g.fail(c, s, http.StatusNotFound, failure{
-				Reason: "not_found", Heading: "Not found", Message: "There is nothing at this address.",
-				Hint: "the front proxy asks " + forwardAuthPath + " but site " + s.name + " is not in forward-auth mode: set forward_auth.enabled: true",
-			})
+		if f != nil {
+			g.fail(c, s, f)
 			return
 		}
 		target, method, problem := originalRequest(r)
 		if problem != "" {
-			g.fail(c, s, http.StatusBadRequest, failure{
-				Reason: "forward_auth_no_uri", Heading: "Bad request",
+			g.fail(c, s, &failure{
+				Status: http.StatusBadRequest, Code: codeForwardAuthNoURI, Heading: "Bad request",
 				Message: "The proxy did not say which page was asked for.",
 				Hint:    problem,
 			})
 			return
 		}
-		access := s.accessOf(target)
-		sess, ok := g.loadSession(c, s)
-		if !ok {
-			return
+		g.judgeForwardAuth(c, s, target, method)
+	}
+}
+
+// forwardAuthCaller checks who asks and for which site: a trusted proxy, for
+// one site in forward-auth mode. host is the site the request's Host names.
+func forwardAuthCaller(st *state, r *http.Request, host *site) (*site, *failure) {
+	if !proxy.PeerTrusted(r.RemoteAddr, st.trusted) {
+		if host == nil || !host.cfg.ForwardAuth.Enabled {
+			return host, notFound()
 		}
-		h := c.Writer.Header()
-		h.Set("Cache-Control", "no-store")
-		if sess != nil {
-			for _, id := range s.identityFor(sess.Record).Headers {
-				h.Set(id.Name, id.Value)
-			}
-			c.Status(http.StatusOK)
-			return
+		return host, &failure{
+			Status: http.StatusForbidden, Code: codeForwardAuthUntrustedPeer, Heading: "Not allowed",
+			Message: "Only the site's own proxy may ask this.",
+			Hint:    "add the front proxy's address to trusted_proxies (the request came from " + peerOf(r.RemoteAddr) + ")",
 		}
-		if access != proxy.Protected {
-			c.Status(http.StatusOK)
-			return
+	}
+	s, ok := forwardAuthSite(st, r)
+	switch {
+	case !ok:
+		return nil, &failure{
+			Status: http.StatusBadRequest, Code: codeForwardAuthHostMismatch, Heading: "Bad request",
+			Message: "The proxy named two different sites for one request.",
+			Hint:    "Host, X-Forwarded-Host and X-Original-URL name different sites: have the proxy send the site's own host in each ($lo_site in docs/forward-auth/nginx.conf)",
 		}
-		login := "/__lo/login?rd=" + url.QueryEscape(target)
-		page := (method == http.MethodGet || method == http.MethodHead) && !wantsJSON(r)
-		switch {
-		case page && s.cfg.ForwardAuth.SigninRedirect:
-			c.Redirect(http.StatusFound, login)
-		case page:
-			h.Set(SigninHeader, login)
-			c.Status(http.StatusUnauthorized)
-		default:
-			writeJSON(c, http.StatusUnauthorized, map[string]any{
-				"error": "AUTHENTICATION_REQUIRED", "message": "Sign in to use this resource.", "loginUrl": login, "status": 401,
-			})
+	case s == nil:
+		return nil, unknownHost()
+	case !s.cfg.ForwardAuth.Enabled:
+		f := notFound()
+		f.Hint = "the front proxy asks " + pathAuth + " but site " + s.name + " is not in forward-auth mode: set forward_auth.enabled: true"
+		return s, f
+	}
+	return s, nil
+}
+
+// judgeForwardAuth answers for the original request target: the identity
+// headers for a signed-in visitor, 200 for a public path, else sign-in.
+func (g *Gateway) judgeForwardAuth(c *gin.Context, s *site, target, method string) {
+	access := s.accessOf(target)
+	sess, ok := g.loadSession(c, s)
+	if !ok {
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	if sess != nil {
+		for _, id := range s.identityFor(sess.Record).Headers {
+			h.Set(id.Name, id.Value)
 		}
+		c.Status(http.StatusOK)
+		return
+	}
+	if access != proxy.Protected {
+		c.Status(http.StatusOK)
+		return
+	}
+	login := signinURL(target)
+	page := (method == http.MethodGet || method == http.MethodHead) && !wantsJSON(c.Request)
+	switch {
+	case page && s.cfg.ForwardAuth.SigninRedirect:
+		c.Redirect(http.StatusFound, login)
+	case page:
+		h.Set(SigninHeader, login)
+		c.Status(http.StatusUnauthorized)
+	default:
+		g.fail(c, s, signinRequired(login))
 	}
 }
 
@@ -157,7 +157,7 @@ func originalURLHost(r *http.Request) string {
 // own header and may pass a visitor's copy of another along, so two different
 // values are refused rather than one believed.
 func originalRequest(r *http.Request) (target, method, problem string) {
-	if rest, ok := strings.CutPrefix(r.RequestURI, forwardAuthPath); ok && rest != "" && rest[0] == '/' {
+	if rest, ok := strings.CutPrefix(r.RequestURI, pathAuth); ok && rest != "" && rest[0] == '/' {
 		return rest, r.Method, ""
 	}
 	var targets []string

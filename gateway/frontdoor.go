@@ -1,17 +1,13 @@
 package gateway
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/logateway/logateway/gateway/auth"
 	"github.com/logateway/logateway/gateway/salesforce"
-	"github.com/logateway/logateway/gateway/session"
 )
 
 // frontdoor mints a single-use frontdoor URL through the org's UI Bridge API.
@@ -23,24 +19,19 @@ func (g *Gateway) frontdoor(c *gin.Context) {
 	s := info(c).site
 	c.Header("Cache-Control", "no-store")
 	c.Header("Referrer-Policy", "no-referrer")
-	if stop := g.cors(c, s); stop {
-		return
-	}
-	sess, ok := g.loadSession(c, s)
+	sess, ok := g.corsSession(c, s)
 	if !ok {
 		return
 	}
 	if sess == nil {
-		writeJSON(c, http.StatusUnauthorized, map[string]any{
-			"error": "NO_ORG_FOUND", "message": "Not signed in: sign in first.", "loginUrl": "/__lo/login", "status": 401,
-		})
+		g.fail(c, s, &failure{Status: http.StatusUnauthorized, Code: codeNoOrgFound, Heading: "Not signed in",
+			Message: "Not signed in: sign in first.", LoginURL: pathLogin, Script: true})
 		return
 	}
 	if wait, ok := s.limiter.allow(sess.ID); !ok {
 		c.Header("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
-		writeJSON(c, http.StatusTooManyRequests, map[string]any{
-			"error": "RATE_LIMITED", "message": "Too many frontdoor URLs for this session; wait and retry.", "status": 429,
-		})
+		g.fail(c, s, &failure{Status: http.StatusTooManyRequests, Code: codeRateLimited, Heading: "Too many frontdoor URLs",
+			Message: "Too many frontdoor URLs for this session; wait and retry.", Script: true})
 		return
 	}
 	ctx := c.Request.Context()
@@ -61,7 +52,7 @@ func (g *Gateway) frontdoor(c *gin.Context) {
 		}
 	}
 	if err != nil {
-		g.frontdoorFailure(c, s, sess, err)
+		g.frontdoorFailure(c, s, err)
 		return
 	}
 	g.deps.Metrics.FrontdoorMint("ok")
@@ -72,101 +63,34 @@ func (g *Gateway) frontdoor(c *gin.Context) {
 	})
 }
 
-func (g *Gateway) frontdoorFailure(c *gin.Context, s *site, sess *session.Session, err error) {
+func (g *Gateway) frontdoorFailure(c *gin.Context, s *site, err error) {
 	g.deps.Metrics.FrontdoorMint("failed")
-	rid := info(c).rid
-	switch {
-	case errors.Is(err, auth.ErrSessionEnded):
-		s.sessions.ClearCookie(c.Writer)
-		g.deps.Logger.Info("org ended the session; visitor must sign in again", "rid", rid, "site", s.name, "err", err.Error())
-		writeJSON(c, http.StatusUnauthorized, map[string]any{
-			"error": "AUTHENTICATION_FAILED", "message": "Your Salesforce session ended: sign in again.", "loginUrl": "/__lo/login", "status": 401,
-		})
-	case errors.Is(err, session.ErrUnavailable):
-		g.storeFailure(c, s, err)
-	default:
-		if se, ok := salesforce.AsError(err); ok && !salesforce.IsTransient(err) {
-			reason := "org_refused"
-			msg := "Salesforce refused to create a frontdoor URL."
-			if se.Code == "Invalid_Scope" {
-				reason = "missing_web_scope"
-				msg = "The access token lacks the web (or full) scope, so Salesforce will not open a UI session. An administrator must add the web scope to the External Client App and eca.scopes."
-			}
-			g.deps.Logger.Error("frontdoor refused by the org", "rid", rid, "site", s.name, "code", se.Code, "status", se.Status, "fix", se.Hint())
-			writeJSON(c, http.StatusBadGateway, map[string]any{
-				"error": "FRONTDOOR_FAILED", "reason": reason, "message": msg, "requestId": rid, "status": 502,
-			})
-			return
+	if !g.tokenFailure(c, s, err) {
+		g.fail(c, s, frontdoorFailed(err))
+	}
+}
+
+// frontdoorFailed: the org refused the frontdoor URL (502 FRONTDOOR_FAILED)
+// or did not answer (503 GATEWAY_ERROR), in the vocabulary of Salesforce's
+// template helper; reason says which.
+func frontdoorFailed(err error) *failure {
+	if se, ok := salesforce.AsError(err); ok && !salesforce.IsTransient(err) {
+		f := &failure{Status: http.StatusBadGateway, Code: codeFrontdoorFailed, Reason: reasonOrgRefused,
+			Heading: "Frontdoor refused by the org", Message: "Salesforce refused to create a frontdoor URL.",
+			Hint: se.Hint(), Script: true, Err: err}
+		if se.Code == "Invalid_Scope" {
+			f.Reason = reasonMissingWebScope
+			f.Message = "The access token lacks the web (or full) scope, so Salesforce will not open a UI session. An administrator must add the web scope to the External Client App and eca.scopes."
 		}
-		g.deps.Logger.Error("frontdoor failed: org unavailable", "rid", rid, "site", s.name, "err", err.Error())
-		c.Header("Retry-After", "5")
-		writeJSON(c, http.StatusServiceUnavailable, map[string]any{
-			"error": "GATEWAY_ERROR", "reason": "org_unavailable", "message": "Salesforce is not answering; try again shortly.", "requestId": rid, "status": 503,
-		})
+		return f
 	}
-}
-
-// bootInfo is the bootstrap config for launcher.js on any page of the site or of
-// a trusted domain.
-func (g *Gateway) bootInfo(c *gin.Context) {
-	s := info(c).site
-	if stop := g.cors(c, s); stop {
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	h := c.Writer.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	c.Writer.WriteHeader(http.StatusOK)
-	_, _ = c.Writer.Write(s.bootJSON)
-}
-
-// limiter is a per-session fixed-window rate limit for frontdoor minting, kept
-// per replica (a burst spread over replicas is bounded by replicas × limit).
-type limiter struct {
-	mu     sync.Mutex
-	limit  int
-	window time.Duration
-	seen   map[string]*window
-	sweep  time.Time
-}
-
-type window struct {
-	start time.Time
-	n     int
-}
-
-func newLimiter(limit int, per time.Duration) *limiter {
-	return &limiter{limit: limit, window: per, seen: map[string]*window{}}
-}
-
-// allow counts one call for key; when over the limit it says how long to wait.
-func (l *limiter) allow(key string) (time.Duration, bool) {
-	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.sweep) > l.window {
-		for k, w := range l.seen {
-			if now.Sub(w.start) > l.window {
-				delete(l.seen, k)
-			}
-		}
-		l.sweep = now
-	}
-	w := l.seen[key]
-	if w == nil || now.Sub(w.start) > l.window {
-		l.seen[key] = &window{start: now, n: 1}
-		return 0, true
-	}
-	if w.n >= l.limit {
-		return w.start.Add(l.window).Sub(now), false
-	}
-	w.n++
-	return 0, true
+	return &failure{Status: http.StatusServiceUnavailable, Code: codeGatewayError, Reason: reasonOrgUnavailable,
+		Heading: "Frontdoor failed: org unavailable", Message: "Salesforce is not answering; try again shortly.", Script: true, Err: err}
 }
 
 // frontdoorMethodNotAllowed answers like Salesforce's template helper does.
-func frontdoorMethodNotAllowed(c *gin.Context) {
+func (g *Gateway) frontdoorMethodNotAllowed(c *gin.Context) {
 	c.Header("Allow", "GET, POST, OPTIONS")
-	writeJSON(c, http.StatusMethodNotAllowed, map[string]any{"error": "METHOD_NOT_ALLOWED", "message": "Use GET", "status": 405})
+	g.fail(c, info(c).site, &failure{Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed, Heading: "Method not allowed",
+		Message: "Use GET", Script: true})
 }

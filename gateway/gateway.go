@@ -108,16 +108,6 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.state.Load().engine.ServeHTTP(w, r)
 }
 
-// Ready reports whether the gateway can serve signed-in visitors (store reachable).
-func (g *Gateway) Ready(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	if err := g.deps.Store.Ping(ctx); err != nil {
-		return fmt.Errorf("session store unreachable: %w", err)
-	}
-	return nil
-}
-
 func (g *Gateway) build(cfg *config.Config, version int64) (*state, error) {
 	st := &state{cfg: cfg, sites: make(map[string]*site, len(cfg.Sites)), version: version}
 	var err error

@@ -49,13 +49,12 @@ func (g *Gateway) redeemHandoff(c *gin.Context) {
 	}
 	origins := c.Request.Header.Values("Origin")
 	if len(origins) != 1 || (origins[0] != s.origin && !s.policy.IsTrusted(origins[0])) {
-		g.fail(c, s, http.StatusForbidden, failure{Reason: "ORIGIN_NOT_TRUSTED", Heading: "Origin not trusted",
-			Message: "A sign-in can be finished only by the page that started it."})
+		g.fail(c, s, originNotTrusted("A sign-in can be finished only by the page that started it.", ""))
 		return
 	}
 	origin := strings.ToLower(origins[0])
 	if ct := c.GetHeader("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/json") {
-		g.fail(c, s, http.StatusUnsupportedMediaType, failure{Reason: "bad_request", Heading: "Bad request", Message: "Send the code as JSON."})
+		g.fail(c, s, badRequest(http.StatusUnsupportedMediaType, "Send the code as JSON.", nil))
 		return
 	}
 	var body struct {
@@ -64,7 +63,7 @@ func (g *Gateway) redeemHandoff(c *gin.Context) {
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxHandoffBody))
 	if err := dec.Decode(&body); err != nil && !errors.Is(err, io.EOF) {
-		g.fail(c, s, http.StatusBadRequest, failure{Reason: "bad_request", Heading: "Bad request", Message: "Send {\"code\",\"state\"} as JSON."})
+		g.fail(c, s, badRequest(http.StatusBadRequest, "Send {\"code\",\"state\"} as JSON.", err))
 		return
 	}
 	ctx := c.Request.Context()
@@ -72,8 +71,8 @@ func (g *Gateway) redeemHandoff(c *gin.Context) {
 	switch {
 	case errors.Is(err, auth.ErrHandoff):
 		g.deps.Metrics.Signin("handoff", "refused")
-		g.fail(c, s, http.StatusBadRequest, failure{Reason: "HANDOFF_INVALID", Heading: "Sign-in expired",
-			Message: "This sign-in expired or was already used. Sign in again.", JSON: map[string]any{"loginUrl": "/__lo/login"}})
+		g.fail(c, s, &failure{Status: http.StatusBadRequest, Code: codeHandoffInvalid, Heading: "Sign-in expired",
+			Message: "This sign-in expired or was already used. Sign in again.", LoginURL: pathLogin})
 		return
 	case err != nil:
 		g.storeFailure(c, s, err)
@@ -85,14 +84,4 @@ func (g *Gateway) redeemHandoff(c *gin.Context) {
 	g.deps.Metrics.Signin("handoff", "ok")
 	g.deps.Logger.Info("signed in through a popup hand-off", "rid", info(c).rid, "site", s.name, "user", rec.Identity.UserID, "origin", origin)
 	writeJSON(c, http.StatusOK, map[string]any{"signedIn": true, "displayName": displayName(rec)})
-}
-
-// framed reports a request for a document inside a frame: Sec-Fetch-Dest,
-// which no page can set, says so.
-func framed(r *http.Request) bool {
-	switch r.Header.Get("Sec-Fetch-Dest") {
-	case "iframe", "frame", "fencedframe":
-		return true
-	}
-	return false
 }

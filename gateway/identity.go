@@ -1,30 +1,11 @@
 package gateway
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/logateway/logateway/gateway/proxy"
 	"github.com/logateway/logateway/gateway/session"
 )
-
-const protectedAccess = proxy.Protected
-
-func isNoSession(err error) bool { return errors.Is(err, session.ErrNoSession) }
-
-// loadSession loads the request's session for this site only. Every site
-// shares the session keys and the store, so without this check a cookie signed
-// in at one site would sign its bearer in at every other site of the gateway.
-func (s *site) loadSession(ctx context.Context, r *http.Request) (*session.Session, error) {
-	sess, err := s.sessions.Load(ctx, r)
-	if err == nil && sess.Record.Site != s.name {
-		return nil, fmt.Errorf("%w: the session belongs to site %q, not %q", session.ErrNoSession, sess.Record.Site, s.name)
-	}
-	return sess, err
-}
 
 // identityFor builds the identity headers the upstream receives for a signed-in
 // visitor. Incoming copies of these headers are stripped by the proxy for every
@@ -79,15 +60,4 @@ func headerSafe(v string) string {
 		space = false
 	}
 	return strings.TrimSpace(b.String())
-}
-
-// orgAllowed says whether an identity's org may sign in to the site: any org
-// when org.org_id is not set, else only that one. Ids compare on their first
-// 15 characters (the case-sensitive id; 18-character ids add a checksum).
-func (s *site) orgAllowed(orgID string) bool {
-	want := s.cfg.Org.OrgID
-	if want == "" {
-		return true
-	}
-	return len(orgID) >= 15 && orgID[:15] == want[:15]
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/logateway/logateway/config"
-	"github.com/logateway/logateway/gateway/auth"
 	"github.com/logateway/logateway/gateway/salesforce"
 	"github.com/logateway/logateway/gateway/session"
 )
@@ -104,11 +103,11 @@ func (rl *relay) serve(g *Gateway, c *gin.Context, s *site) {
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.policy.SameOrigin(r) && !s.policy.IsTrusted(r.Header.Get("Origin")) {
-		g.fail(c, s, http.StatusForbidden, failure{Reason: "csrf", Heading: "Request refused", Message: "This API answers this site's own pages only."})
+		g.fail(c, s, &failure{Status: http.StatusForbidden, Code: codeCSRF, Heading: "Request refused", Message: "This API answers this site's own pages only."})
 		return
 	}
 	if !cleanRelayPath(r.URL.Path) || !cleanRelayPath(relayRest(rl.prefix, r.URL.Path)) {
-		g.fail(c, s, http.StatusBadRequest, failure{Reason: "bad_path", Heading: "Bad request", Message: "This API path is not allowed."})
+		g.fail(c, s, &failure{Status: http.StatusBadRequest, Code: codeBadPath, Heading: "Bad request", Message: "This API path is not allowed."})
 		return
 	}
 	ctx := r.Context()
@@ -153,7 +152,7 @@ func (rl *relay) serve(g *Gateway, c *gin.Context, s *site) {
 		resp, err = rl.forward(ctx, r, tok, instance)
 	}
 	if err != nil {
-		g.fail(c, s, http.StatusBadGateway, failure{Reason: "org_unavailable", Heading: "Salesforce is not answering", Message: "The API call could not reach Salesforce.", Err: err})
+		g.fail(c, s, &failure{Status: http.StatusBadGateway, Code: codeOrgUnavailable, Heading: "Salesforce is not answering", Message: "The API call could not reach Salesforce.", Err: err})
 		return
 	}
 	defer resp.Body.Close()
@@ -216,14 +215,8 @@ func (rl *relay) forward(ctx context.Context, r *http.Request, token, instance s
 }
 
 func (g *Gateway) relayTokenFailure(c *gin.Context, s *site, err error) {
-	switch {
-	case errors.Is(err, auth.ErrSessionEnded):
-		s.sessions.ClearCookie(c.Writer)
-		writeJSON(c, http.StatusUnauthorized, map[string]any{"error": "AUTHENTICATION_FAILED", "message": "Your Salesforce session ended: sign in again.", "loginUrl": "/__lo/login", "status": 401})
-	case errors.Is(err, session.ErrUnavailable):
-		g.storeFailure(c, s, err)
-	default:
-		g.orgFailure(c, s, "relay_token", err)
+	if !g.tokenFailure(c, s, err) {
+		g.orgFailure(c, s, "relay_token", err, "")
 	}
 }
 

@@ -46,98 +46,39 @@ func (g *Gateway) routes(st *state) *gin.Engine {
 
 	e.MaxMultipartMemory = maxMultipartMemory
 	bodyTimeout := st.cfg.Server.BodyTimeout.D()
-	lo := e.Group("/__lo", limitBody, func(c *gin.Context) { bodyDeadline(c, bodyTimeout, false) })
-	lo.GET("/healthz", g.healthz)
-	lo.HEAD("/healthz", g.healthz)
-	lo.GET("/readyz", g.readyz)
-	staticFiles := http.StripPrefix("/__lo/static", static.Handler())
-	lo.GET("/static/*file", func(c *gin.Context) { staticFiles.ServeHTTP(c.Writer, c.Request) })
-	lo.HEAD("/static/*file", func(c *gin.Context) { staticFiles.ServeHTTP(c.Writer, c.Request) })
+	lo := e.Group("", limitBody, func(c *gin.Context) { bodyDeadline(c, bodyTimeout, false) })
+	lo.GET(pathHealthz, g.healthz)
+	lo.HEAD(pathHealthz, g.healthz)
+	lo.GET(pathReadyz, g.readyz)
+	staticFiles := http.StripPrefix(strings.TrimSuffix(pathStatic, "/"), static.Handler())
+	serveStatic := func(c *gin.Context) { staticFiles.ServeHTTP(c.Writer, c.Request) }
+	lo.GET(pathStatic+"*file", serveStatic)
+	lo.HEAD(pathStatic+"*file", serveStatic)
 
 	// The auth endpoint picks its site itself: Traefik and Envoy may address
 	// the gateway by its own name and send the site's in X-Forwarded-Host.
 	fa := g.forwardAuth(st)
-	lo.Any("/auth", fa)
-	lo.Any("/auth/*target", fa)
+	lo.Any(pathAuth, fa)
+	lo.Any(pathAuth+"/*target", fa)
 
 	s := lo.Group("", g.needSite)
-	s.GET("/login", g.login)
-	s.GET("/logout", g.logoutConfirm)
-	s.POST("/logout", g.logout)
-	s.GET("/signedout", g.signedOut)
-	s.GET("/frontdoor", g.frontdoor)
-	s.POST("/frontdoor", g.frontdoor)
-	s.OPTIONS("/frontdoor", g.frontdoor)
+	s.GET(pathLogin, g.login)
+	s.GET(pathLogout, g.logoutConfirm)
+	s.POST(pathLogout, g.logout)
+	s.GET(pathSignedOut, g.signedOut)
+	s.GET(pathFrontdoor, g.frontdoor)
+	s.POST(pathFrontdoor, g.frontdoor)
+	s.OPTIONS(pathFrontdoor, g.frontdoor)
 	for _, m := range []string{http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		s.Handle(m, "/frontdoor", frontdoorMethodNotAllowed)
+		s.Handle(m, pathFrontdoor, g.frontdoorMethodNotAllowed)
 	}
-	s.GET("/session", g.sessionInfo)
-	s.OPTIONS("/session", g.sessionInfo)
-	s.GET("/boot", g.bootInfo)
-	s.OPTIONS("/boot", g.bootInfo)
-	s.POST("/handoff", g.redeemHandoff)
-	s.OPTIONS("/handoff", g.redeemHandoff)
+	s.GET(pathSession, g.sessionInfo)
+	s.OPTIONS(pathSession, g.sessionInfo)
+	s.GET(pathBoot, g.bootInfo)
+	s.OPTIONS(pathBoot, g.bootInfo)
+	s.POST(pathHandoff, g.redeemHandoff)
+	s.OPTIONS(pathHandoff, g.redeemHandoff)
 
 	e.NoRoute(g.dispatch)
 	return e
-}
-
-// dispatch handles every path gin has no route for: the per-site callback and
-// embed paths, API relays, and the upstream.
-func (g *Gateway) dispatch(c *gin.Context) {
-	ri := info(c)
-	s := ri.site
-	if s == nil {
-		ri.route = "unknown_host"
-		g.fail(c, nil, http.StatusMisdirectedRequest, failure{
-			Reason: "unknown_host", Heading: "Unknown site",
-			Message: "This gateway does not serve the site you asked for.",
-		})
-		return
-	}
-	p := c.Request.URL.Path
-	bodyTimeout := g.state.Load().cfg.Server.BodyTimeout.D()
-	// A proxied or relayed body may be a long upload: only its pauses are bounded.
-	streaming := s.relayFor(p) != nil || s.proxy != nil && p != s.callback && p != s.embedPath && !strings.HasPrefix(p, "/__lo/")
-	bodyDeadline(c, bodyTimeout, streaming)
-	switch {
-	case p == s.callback:
-		ri.route = "callback"
-		g.callback(c, s)
-		return
-	case s.embedPath != "" && p == s.embedPath:
-		ri.route = "embed"
-		g.embed(c, s)
-		return
-	case strings.HasPrefix(p, "/__lo/") && s.relayFor(p) == nil: // relays may live under /__lo/ (/__lo/api/)
-		ri.route = "lo_not_found"
-		g.fail(c, s, http.StatusNotFound, failure{Reason: "not_found", Heading: "Not found", Message: "There is nothing at this address."})
-		return
-	}
-	for _, rl := range s.relays {
-		if strings.HasPrefix(p, rl.prefix) {
-			ri.route = "relay"
-			rl.serve(g, c, s)
-			return
-		}
-	}
-	if s.proxy == nil {
-		if p == "/" && g.deps.DevOrgURL != "" {
-			ri.route = "dev_index"
-			g.devIndex(c, s)
-			return
-		}
-		if p == "/favicon.ico" {
-			// No site behind the gateway to own the icon: browsers ask for it anyway.
-			ri.route = "favicon"
-			c.Request.URL.Path = static.Prefix + "favicon.svg"
-			static.Handler().ServeHTTP(c.Writer, c.Request)
-			return
-		}
-		ri.route = "not_found"
-		g.fail(c, s, http.StatusNotFound, failure{Reason: "not_found", Heading: "Not found", Message: "There is nothing at this address."})
-		return
-	}
-	ri.route = "proxy"
-	g.proxyRequest(c, s)
 }

@@ -1,11 +1,9 @@
 package gateway
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,8 +23,8 @@ func (g *Gateway) login(c *gin.Context) {
 	q := c.Request.URL.Query()
 	if framed(c.Request) {
 		// The org refuses to be framed; a framed page signs in through a popup.
-		g.fail(c, s, http.StatusBadRequest, failure{
-			Reason: "framed_signin", Heading: "Sign-in opens in its own window",
+		g.fail(c, s, &failure{
+			Status: http.StatusBadRequest, Code: codeFramedSignin, Heading: "Sign-in opens in its own window",
 			Message: "Signing in cannot happen inside a frame. Use the chat's Sign in button, which opens a sign-in window.",
 		})
 		return
@@ -38,7 +36,7 @@ func (g *Gateway) login(c *gin.Context) {
 	if popup {
 		if ps := q.Get("ps"); ps != "" {
 			if !auth.ValidPopupState(ps) {
-				g.fail(c, s, http.StatusBadRequest, failure{Reason: "bad_popup_state", Heading: "Sign-in could not start",
+				g.fail(c, s, &failure{Status: http.StatusBadRequest, Code: codeBadPopupState, Heading: "Sign-in could not start",
 					Message: "The page that asked to sign you in sent a malformed request. Reload it and try again."})
 				return
 			}
@@ -47,8 +45,8 @@ func (g *Gateway) login(c *gin.Context) {
 		opener = s.origin
 		if o := q.Get("origin"); o != "" {
 			if !s.policy.IsTrusted(o) {
-				g.fail(c, s, http.StatusBadRequest, failure{
-					Reason: "untrusted_opener", Heading: "Sign-in not allowed from that page",
+				g.fail(c, s, &failure{
+					Status: http.StatusBadRequest, Code: codeUntrustedOpener, Heading: "Sign-in not allowed from that page",
 					Message: "The page that asked to sign you in is not one this site trusts.",
 					Hint:    "add the page's origin to trusted_domains if it should embed the chat",
 				})
@@ -71,12 +69,12 @@ func (g *Gateway) login(c *gin.Context) {
 	fs.Handoff = handoff
 	target, err := s.signin.AuthCodeURL(c.Request.Context(), fs, extra)
 	if err != nil {
-		g.orgFailure(c, s, "signin_start", err)
+		g.orgFailure(c, s, "signin_start", err, "")
 		return
 	}
 	s.flows.Prune(c.Writer, c.Request)
 	if err := s.flows.Write(c.Writer, fs); err != nil {
-		g.fail(c, s, http.StatusInternalServerError, failure{Reason: "internal", Heading: "Sign-in could not start", Message: "Try again in a moment.", Err: err})
+		g.fail(c, s, &failure{Status: http.StatusInternalServerError, Code: codeInternal, Heading: "Sign-in could not start", Message: "Try again in a moment.", Err: err})
 		return
 	}
 	h := c.Writer.Header()
@@ -94,33 +92,6 @@ func printable(s string) bool {
 	return true
 }
 
-// orgAuthErrors explains what the org said on the redirect, visitor first, admin
-// second. Codes from docs/salesforce.md §1.3.
-var orgAuthErrors = map[string]failure{
-	"access_denied": {Reason: "access_denied", Heading: "Sign-in cancelled",
-		Message: "You chose not to allow access, so you are not signed in. You can try again whenever you like."},
-	"OAUTH_APP_ACCESS_DENIED": {Reason: "app_access_denied", Heading: "You are not allowed to use this app",
-		Message: "Your Salesforce user is not permitted to use this app. Ask your administrator for access.",
-		Hint:    "ECA → Policies → Permitted Users is 'Admin approved users are pre-authorized': assign the user's profile or a permission set to the app"},
-	"redirect_uri_mismatch": {Reason: "redirect_uri_mismatch", Heading: "Sign-in is not set up correctly",
-		Message: "The sign-in service refused this site's return address.",
-		Hint:    "the ECA's Callback URL must be exactly the gateway's callback URL (see `logateway check`)"},
-	"invalid_client_id": {Reason: "invalid_client", Heading: "Sign-in is not set up correctly",
-		Message: "The sign-in service does not know this site.",
-		Hint:    "eca.client_id does not match the ECA's Consumer Key, or the ECA is not installed in this org"},
-	"invalid_scope": {Reason: "invalid_scope", Heading: "Sign-in is not set up correctly",
-		Message: "The sign-in service refused the access this site asked for.",
-		Hint:    "every scope in eca.scopes must be selected in the ECA's OAuth scopes"},
-	"immediate_unsuccessful": {Reason: "login_required", Heading: "Please sign in",
-		Message: "You need to sign in to continue."},
-	"inactive_user": {Reason: "inactive_user", Heading: "Your user is inactive",
-		Message: "Your Salesforce user is deactivated. Ask your administrator."},
-	"inactive_org": {Reason: "inactive_org", Heading: "The organization is unavailable",
-		Message: "The Salesforce organization is locked, closed or suspended."},
-	"rate_limit_exceeded": {Reason: "rate_limited", Heading: "Too many sign-ins",
-		Message: "Too many sign-ins in a short time. Wait a little and try again."},
-}
-
 // callback finishes the web server flow. The state is checked FIRST: a callback
 // without the matching flow cookie never reaches the org.
 func (g *Gateway) callback(c *gin.Context, s *site) {
@@ -128,18 +99,18 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	q := c.Request.URL.Query()
-	retry := "/__lo/login?rd=" + url.QueryEscape("/")
+	retry := signinURL("/")
 	fs, err := s.flows.Take(c.Writer, c.Request, q.Get("state"))
 	if err != nil {
 		g.deps.Metrics.Signin(s.flow, "failed")
-		g.fail(c, s, http.StatusBadRequest, failure{
-			Reason: "flow_expired", Heading: "This sign-in link has expired or was already used",
+		g.fail(c, s, &failure{
+			Status: http.StatusBadRequest, Code: codeFlowExpired, Heading: "This sign-in link has expired or was already used",
 			Message: "For your safety each sign-in link works once, in the browser that started it, for ten minutes. Start again to sign in.",
 			Retry:   retry, Err: err,
 		})
 		return
 	}
-	retry = "/__lo/login?rd=" + url.QueryEscape(fs.Redirect)
+	retry = signinURL(fs.Redirect)
 	if fs.Popup {
 		retry += "&popup=1&origin=" + url.QueryEscape(fs.Opener)
 		if fs.Handoff != "" {
@@ -150,23 +121,12 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 	}
 	if code := q.Get("error"); code != "" {
 		g.deps.Metrics.Signin(s.flow, "failed")
-		f, ok := orgAuthErrors[code]
-		if !ok {
-			f = failure{Reason: "org_error", Heading: "Sign-in failed", Message: "The sign-in service reported a problem.",
-				Hint: "the org answered error=" + code}
-		}
-		f.Retry = retry
-		f.Err = errors.New("org redirect error " + code + ": " + clip(q.Get("error_description"), 200))
-		status := http.StatusForbidden
-		if strings.Contains(f.Heading, "not set up correctly") {
-			status = http.StatusBadGateway
-		}
-		g.fail(c, s, status, f)
+		g.fail(c, s, orgRedirectError(code, q.Get("error_description"), retry))
 		return
 	}
 	code := q.Get("code")
 	if code == "" {
-		g.fail(c, s, http.StatusBadRequest, failure{Reason: "no_code", Heading: "Sign-in failed", Message: "The sign-in service sent no result. Start again.", Retry: retry})
+		g.fail(c, s, &failure{Status: http.StatusBadRequest, Code: codeNoCode, Heading: "Sign-in failed", Message: "The sign-in service sent no result. Start again.", Retry: retry})
 		return
 	}
 	ctx := c.Request.Context()
@@ -175,15 +135,11 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 		g.deps.Metrics.Signin(s.flow, "failed")
 		// For the JWT bearer grant these words mean an expired assertion (clock), an admin matter.
 		if se, ok := salesforce.AsError(err); ok && se.Code == "invalid_grant" && se.Grant != salesforce.GrantJWTBearer && strings.Contains(se.Description, "authorization code") {
-			g.fail(c, s, http.StatusBadRequest, failure{Reason: "code_expired", Heading: "This sign-in link has expired or was already used",
-				Message: "Start again to sign in.", Retry: retry, Err: err})
+			g.fail(c, s, codeExpired("", retry, err))
 			return
 		}
-		if status, f, ok := signinRefusal(err); ok {
-			if status == http.StatusBadRequest {
-				f.Retry = retry
-			}
-			g.fail(c, s, status, f)
+		if f := signinRefusal(err, retry); f != nil {
+			g.fail(c, s, f)
 			return
 		}
 		g.orgFailure(c, s, "signin", err, retry)
@@ -194,7 +150,7 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 		if err := s.signin.Revoke(ctx, rec); err != nil {
 			g.deps.Logger.Warn("revoking a refused sign-in's grant failed", "rid", info(c).rid, "site", s.name, "err", err.Error())
 		}
-		g.fail(c, s, http.StatusForbidden, failure{Reason: "wrong_org", Heading: "You are not allowed to use this site",
+		g.fail(c, s, &failure{Status: http.StatusForbidden, Code: codeWrongOrg, Heading: "You are not allowed to use this site",
 			Message: "You signed in to a different Salesforce organization than the one this site uses. Sign in with your account in the right one.",
 			Hint:    "the identity's org " + rec.Identity.OrgID + " is not org.org_id " + s.cfg.Org.OrgID,
 			Retry:   retry})
@@ -237,159 +193,23 @@ func (g *Gateway) startSession(c *gin.Context, s *site, rec *session.Record) boo
 	return true
 }
 
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
-
-// orgFailure reports a failure of the org or IdP: 503 when it is unreachable or
-// failing, 502 when it answered with an error an admin must fix.
-func (g *Gateway) orgFailure(c *gin.Context, s *site, reason string, err error, retry ...string) {
-	f := failure{Reason: "org_unavailable", Heading: "Salesforce is not answering",
-		Message: "We could not reach the sign-in service. Please try again in a moment.", Err: err}
-	if len(retry) > 0 {
-		f.Retry = retry[0]
-	}
-	status := http.StatusServiceUnavailable
-	if se, ok := salesforce.AsError(err); ok && !salesforce.IsTransient(err) {
-		status = http.StatusBadGateway
-		f.Reason = "org_error"
-		f.Heading = "Salesforce refused the request"
-		f.Message = "Salesforce refused this site's request, so you were not signed in. The problem is on this site's side: its administrator can find what to fix in the gateway's log under the request ID below."
-		f.Hint = se.Hint()
-	} else if !salesforce.IsTransient(err) && !errors.As(err, new(*auth.OrgError)) {
-		status = http.StatusBadGateway
-		f.Reason = "org_error"
-		f.Heading = "Sign-in failed"
-		f.Message = "The answer from the sign-in service could not be trusted, so you were not signed in. Please try again."
-		if ie := new(auth.IssuerError); errors.As(err, &ie) {
-			f.Hint = "set " + ie.Setting + " to " + ie.Got
-		}
-	}
-	if reason == "relay_token" {
-		g.deps.Metrics.RelayToken("failed")
-	} else {
-		g.deps.Metrics.Signin(s.flow, "org_error")
-	}
-	g.fail(c, s, status, f)
-}
-
-// storeFailure: the session store is down. Never a sign-out: 503 and a log line.
-func (g *Gateway) storeFailure(c *gin.Context, s *site, err error) {
-	g.deps.Metrics.StoreError()
-	g.fail(c, s, http.StatusServiceUnavailable, failure{
-		Reason: "session_store_unavailable", Heading: "We'll be right back",
-		Message: "The gateway cannot reach its session store just now. You are still signed in; try again in a moment.",
-		Hint:    "check the Redis store (session.redis) and /__lo/readyz", Err: err,
-	})
-}
-
-// loadSession returns the visitor's session, nil when signed out, or answers 503
-// itself (and returns ok=false) when the store fails.
-func (g *Gateway) loadSession(c *gin.Context, s *site) (*session.Session, bool) {
-	sess, err := s.loadSession(c.Request.Context(), c.Request)
-	switch {
-	case err == nil:
-		return sess, true
-	case errors.Is(err, session.ErrNoSession):
-		return nil, true
-	default:
-		g.storeFailure(c, s, err)
-		return nil, false
-	}
-}
-
-// logoutConfirm shows a confirm page: a GET must never sign anyone out.
-func (g *Gateway) logoutConfirm(c *gin.Context) {
-	s := info(c).site
-	sess, ok := g.loadSession(c, s)
-	if !ok {
-		return
-	}
-	nonce := trust.NewNonce()
-	h := c.Writer.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	noFrame(h, s, nonce)
-	csp := pageCSP(s)
-	csp.FrameAncestors = []string{"'none'"}
-	csp.Form = s.signoutFormAction()
-	h.Set("Content-Security-Policy", csp.Header(nonce))
-	data := templates.LogoutData{Page: g.page(c, s, nonce, "Sign out"), Target: s.policy.SafeRedirect(c.Query("rd"))}
-	if sess != nil {
-		data.CSRFToken = sess.Record.CSRF
-		data.DisplayName = displayName(sess.Record)
-	}
-	g.render(c, http.StatusOK, "logout", data)
-}
-
-// nullOriginSameSite accepts the sign-out form of our own pages: they carry
-// Referrer-Policy no-referrer, so the browser sends "Origin: null" on their POSTs
-// (Fetch, "serializing a request origin"), while Sec-Fetch-Site, which no page
-// can set, still says same-origin.
-func nullOriginSameSite(r *http.Request) bool {
-	o, f := r.Header.Values("Origin"), r.Header.Values("Sec-Fetch-Site")
-	return len(o) == 1 && o[0] == "null" && len(f) == 1 && f[0] == "same-origin"
-}
-
-func displayName(r *session.Record) string {
-	return firstNonEmpty(r.Identity.Name, r.Identity.PreferredUsername, r.Identity.Email, r.Identity.Username, r.Identity.UserID)
-}
-
-// sessionInfo tells the page who is signed in. No tokens, ever.
-func (g *Gateway) sessionInfo(c *gin.Context) {
-	s := info(c).site
-	if stop := g.cors(c, s); stop {
-		return
-	}
-	sess, ok := g.loadSession(c, s)
-	if !ok {
-		return
-	}
-	if sess == nil {
-		writeJSON(c, http.StatusOK, map[string]any{"signedIn": false, "loginUrl": "/__lo/login"})
-		return
-	}
-	rec := sess.Record
-	body := map[string]any{
-		"signedIn":    true,
-		"displayName": displayName(rec),
-		"username":    rec.Identity.PreferredUsername,
-		"orgId":       rec.Identity.OrgID,
-		"userId":      rec.Identity.UserID,
-		"flow":        rec.Tokens.Flow,
-		"expiresAt":   g.sessionExpiry(rec).UTC().Format(time.RFC3339),
-	}
-	writeJSON(c, http.StatusOK, body)
-}
-
-// cors answers trusted cross-origin callers and preflights; it returns true when
-// the request is fully answered (a preflight, or a refused cross-site caller).
-func (g *Gateway) cors(c *gin.Context, s *site) bool {
-	allowed, preflight := s.policy.CORS(c.Writer, c.Request)
-	origin := c.GetHeader("Origin")
-	if preflight {
-		if allowed {
-			c.Status(http.StatusNoContent)
-		} else {
-			c.Status(http.StatusForbidden)
-		}
+// framed reports a request for a document inside a frame: Sec-Fetch-Dest,
+// which no page can set, says so.
+func framed(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Dest") {
+	case "iframe", "frame", "fencedframe":
 		return true
-	}
-	if origin != "" && !allowed && !s.policy.IsTrusted(origin) {
-		g.fail(c, s, http.StatusForbidden, failure{Reason: "ORIGIN_NOT_TRUSTED", Heading: "Origin not trusted",
-			Message: "This endpoint answers this site and its trusted domains only.",
-			Hint:    "add the calling page's origin to trusted_domains"})
-		return true
-	}
-	if origin == "" {
-		if sfs := c.GetHeader("Sec-Fetch-Site"); sfs == "cross-site" || sfs == "same-site" {
-			g.fail(c, s, http.StatusForbidden, failure{Reason: "ORIGIN_NOT_TRUSTED", Heading: "Origin not trusted",
-				Message: "This endpoint answers this site and its trusted domains only."})
-			return true
-		}
 	}
 	return false
+}
+
+// orgAllowed says whether an identity's org may sign in to the site: any org
+// when org.org_id is not set, else only that one. Ids compare on their first
+// 15 characters (the case-sensitive id; 18-character ids add a checksum).
+func (s *site) orgAllowed(orgID string) bool {
+	want := s.cfg.Org.OrgID
+	if want == "" {
+		return true
+	}
+	return len(orgID) >= 15 && orgID[:15] == want[:15]
 }

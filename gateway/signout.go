@@ -1,162 +1,49 @@
 package gateway
 
 import (
-	"context"
 	"crypto/subtle"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/gorilla/securecookie"
 
-	"github.com/logateway/logateway/gateway/auth"
 	"github.com/logateway/logateway/gateway/trust"
 	"github.com/logateway/logateway/templates"
 )
 
-// signedOutPath is the page every sign-out ends on: it says what was ended and
-// offers sign-in again.
-const signedOutPath = "/__lo/signedout"
-
-// How the org's UI session was ended, as remembered in the sign-out note.
-const (
-	orgByEndSession = "end_session" // top-level visit to the org's end_session_endpoint
-	orgByLogoutPage = "logout_page" // its logout page, loaded in a hidden frame of the signed-out page
-)
-
-// orgSignout knows how to end the visitor's Salesforce UI session (the cookie the
-// org's sign-in form or a frontdoor URL set in the browser): the org's OpenID Connect
-// end_session_endpoint from its discovery document when it advertises one, else its
-// logout page. Discovery is read once and kept for an hour; a failed read is not kept.
-type orgSignout struct {
-	myDomain string // origin of the org's My Domain, where the UI session lives
-	client   *http.Client
-
-	mu       sync.Mutex
-	endpoint string
-	read     time.Time
+// logoutConfirm shows a confirm page: a GET must never sign anyone out.
+func (g *Gateway) logoutConfirm(c *gin.Context) {
+	s := info(c).site
+	sess, ok := g.loadSession(c, s)
+	if !ok {
+		return
+	}
+	nonce := trust.NewNonce()
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	noFrame(h, s, nonce)
+	csp := pageCSP(s)
+	csp.FrameAncestors = []string{"'none'"}
+	csp.Form = s.signoutFormAction()
+	h.Set("Content-Security-Policy", csp.Header(nonce))
+	data := templates.LogoutData{Page: g.page(c, s, nonce, "Sign out"), Target: s.policy.SafeRedirect(c.Query("rd"))}
+	if sess != nil {
+		data.CSRFToken = sess.Record.CSRF
+		data.DisplayName = displayName(sess.Record)
+	}
+	g.render(c, http.StatusOK, "logout", data)
 }
 
-const discoveryKeep = time.Hour
-
-// endSessionURL is the end_session_endpoint, "" when the org advertises none.
-func (o *orgSignout) endSessionURL(ctx context.Context) (string, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if !o.read.IsZero() && time.Since(o.read) < discoveryKeep {
-		return o.endpoint, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.myDomain+"/.well-known/openid-configuration", nil)
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := o.client.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("reading the org's discovery document: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("reading the org's discovery document: status %d", resp.StatusCode)
-	}
-	var doc struct {
-		EndSession string `json:"end_session_endpoint"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&doc); err != nil {
-		return "", fmt.Errorf("reading the org's discovery document: %w", err)
-	}
-	ep := ""
-	if doc.EndSession != "" {
-		// The browser is sent there from a sign-out form, whose CSP form-action
-		// (which applies to redirects) names the org's My Domain: an endpoint
-		// elsewhere would be blocked, so it is not used.
-		u, err := url.Parse(doc.EndSession)
-		if err != nil || u.User != nil || originOf(doc.EndSession) != o.myDomain {
-			return "", fmt.Errorf("the org's end_session_endpoint %q is not on its My Domain %s", doc.EndSession, o.myDomain)
-		}
-		ep = doc.EndSession
-	}
-	o.endpoint, o.read = ep, time.Now()
-	return ep, nil
-}
-
-// signoutFormAction is the CSP form-action of pages with a sign-out form: the
-// gateway answers the form with a redirect to the org's end-session endpoint, and
-// browsers apply form-action to the redirects of a form submission.
-func (s *site) signoutFormAction() []string {
-	if s.orgOrigin == "" {
-		return []string{"'self'"}
-	}
-	return []string{"'self'", s.orgOrigin}
-}
-
-// logoutPageURL is the org's logout page, the one Lightning Out loads in its hidden
-// frame when a page clears frontdoor-url.
-func (o *orgSignout) logoutPageURL() string { return o.myDomain + "/secur/logout.jsp" }
-
-// signoutNote is what the signed-out page is told by the sign-out that sent the
-// browser there (a signed, encrypted, five-minute cookie): where to go next and
-// what was done.
-type signoutNote struct {
-	Redirect string `json:"r"`
-	Revoke   string `json:"v"`           // "ok", "failed", or "none" (no session here)
-	Org      string `json:"o"`           // orgByEndSession or orgByLogoutPage
-	State    string `json:"s,omitempty"` // echoed by the org's end-session redirect
-	Created  int64  `json:"c"`
-}
-
-const signoutNoteLife = 5 * time.Minute
-
-// signoutNotes reads and writes the sign-out note cookie.
-type signoutNotes struct {
-	name   string
-	secure bool
-	codecs []securecookie.Codec
-}
-
-func newSignoutNotes(keys [][]byte, secure bool) (*signoutNotes, error) {
-	if len(keys) == 0 {
-		return nil, errors.New("gateway: no session keys to protect the sign-out note")
-	}
-	n := &signoutNotes{name: "lo_signout", secure: secure, codecs: auth.DerivedCodecs(keys, "sign-out note", signoutNoteLife)}
-	if secure {
-		n.name = "__Host-lo_signout"
-	}
-	return n, nil
-}
-
-func (n *signoutNotes) write(w http.ResponseWriter, note signoutNote) error {
-	v, err := securecookie.EncodeMulti(n.name, note, n.codecs[0])
-	if err != nil {
-		return err
-	}
-	http.SetCookie(w, &http.Cookie{Name: n.name, Value: v, Path: "/", MaxAge: int(signoutNoteLife / time.Second),
-		HttpOnly: true, Secure: n.secure, SameSite: http.SameSiteLaxMode})
-	return nil
-}
-
-// take reads and clears the note; ok is false when there is none or it is not ours.
-func (n *signoutNotes) take(w http.ResponseWriter, r *http.Request) (signoutNote, bool) {
-	c, err := r.Cookie(n.name)
-	if err != nil {
-		return signoutNote{}, false
-	}
-	http.SetCookie(w, &http.Cookie{Name: n.name, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: n.secure, SameSite: http.SameSiteLaxMode})
-	var note signoutNote
-	if securecookie.DecodeMulti(n.name, c.Value, &note, n.codecs...) != nil || time.Since(time.Unix(note.Created, 0)) > signoutNoteLife {
-		return signoutNote{}, false
-	}
-	return note, true
+// nullOriginSameSite accepts the sign-out form of our own pages: they carry
+// Referrer-Policy no-referrer, so the browser sends "Origin: null" on their POSTs
+// (Fetch, "serializing a request origin"), while Sec-Fetch-Site, which no page
+// can set, still says same-origin.
+func nullOriginSameSite(r *http.Request) bool {
+	o, f := r.Header.Values("Origin"), r.Header.Values("Sec-Fetch-Site")
+	return len(o) == 1 && o[0] == "null" && len(f) == 1 && f[0] == "same-origin"
 }
 
 // logout is the one sign-out, whatever page starts it: it revokes the org grant,
@@ -167,7 +54,7 @@ func (n *signoutNotes) take(w http.ResponseWriter, r *http.Request) (signoutNote
 func (g *Gateway) logout(c *gin.Context) {
 	s := info(c).site
 	if !s.policy.SameOrigin(c.Request) && !nullOriginSameSite(c.Request) {
-		g.fail(c, s, http.StatusForbidden, failure{Reason: "csrf", Heading: "Sign-out refused", Message: "Sign-out must come from this site's own pages. Open the sign-out page and try again.", Retry: "/__lo/logout"})
+		g.fail(c, s, &failure{Status: http.StatusForbidden, Code: codeCSRF, Heading: "Sign-out refused", Message: "Sign-out must come from this site's own pages. Open the sign-out page and try again.", Retry: pathLogout})
 		return
 	}
 	form, err := readForm(c, maxLogoutBody)
@@ -186,7 +73,7 @@ func (g *Gateway) logout(c *gin.Context) {
 		tok := form.Get("csrf")
 		// Constant time: how far a guess matched must not show in the answer's timing.
 		if c.GetHeader("X-LO-CSRF") == "" && (tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(sess.Record.CSRF)) != 1) {
-			g.fail(c, s, http.StatusForbidden, failure{Reason: "csrf", Heading: "Sign-out refused", Message: "The sign-out form expired. Open the sign-out page again.", Retry: "/__lo/logout"})
+			g.fail(c, s, &failure{Status: http.StatusForbidden, Code: codeCSRF, Heading: "Sign-out refused", Message: "The sign-out form expired. Open the sign-out page again.", Retry: pathLogout})
 			return
 		}
 		note.Revoke = "ok"
@@ -203,7 +90,7 @@ func (g *Gateway) logout(c *gin.Context) {
 	} else {
 		s.sessions.ClearCookie(c.Writer)
 	}
-	next := s.origin + signedOutPath
+	next := s.origin + pathSignedOut
 	// An org that could not revoke is likely down: do not send the visitor to it.
 	if note.Revoke != "failed" {
 		ep, err := s.orgSignout.endSessionURL(ctx)
@@ -214,7 +101,7 @@ func (g *Gateway) logout(c *gin.Context) {
 			note.Org, note.State = orgByEndSession, trust.NewNonce()
 			next = appendQuery(ep, url.Values{
 				"client_id":                {s.cfg.ECA.ClientID},
-				"post_logout_redirect_uri": {s.origin + signedOutPath},
+				"post_logout_redirect_uri": {s.origin + pathSignedOut},
 				"state":                    {note.State},
 			})
 		}
@@ -259,7 +146,7 @@ func (g *Gateway) signedOut(c *gin.Context) {
 		note = signoutNote{Redirect: "/", Revoke: "unknown"}
 	}
 	target := s.policy.SafeRedirect(note.Redirect)
-	data := templates.SignedOutData{LoginURL: "/__lo/login?rd=" + url.QueryEscape(target), BackURL: target}
+	data := templates.SignedOutData{LoginURL: signinURL(target), BackURL: target}
 	if s.embedPath != "" && strings.HasPrefix(target, s.embedPath) && !strings.Contains(target, "signedout=") {
 		// The embed page would otherwise start a new sign-in by itself (signin.auto_start).
 		data.BackURL = appendQuery(target, url.Values{"signedout": {"1"}})

@@ -36,7 +36,7 @@ func (d *siteDoctor) checkPublicURL(ctx context.Context) {
 
 // checkCallbackPath asks the gateway built from this config for the callback
 // path on the site's host. The gateway's callback answers a request without
-// a sign-in in progress with its own "flow_expired" error; anything else
+// a sign-in in progress with its own "FLOW_EXPIRED" error; anything else
 // (not found, the upstream) means Salesforce would redirect visitors to a
 // page that cannot finish sign-in.
 func (d *siteDoctor) checkCallbackPath(_ context.Context) {
@@ -50,7 +50,7 @@ func (d *siteDoctor) checkCallbackPath(_ context.Context) {
 		Error string `json:"error"`
 	}
 	_ = json.Unmarshal(rec.Body.Bytes(), &body)
-	if body.Error != "flow_expired" {
+	if body.Error != "FLOW_EXPIRED" {
 		what := body.Error
 		if what == "" {
 			what = "a page that is not the gateway's callback"
