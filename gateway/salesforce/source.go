@@ -7,8 +7,10 @@ import (
 	"time"
 )
 
-// TokenSource gives a valid service token, minting one when needed.
-type TokenSource interface {
+// ServiceTokens gives a valid service token (client-credentials or JWT bearer for a
+// named integration user), minting one when needed. Unlike oauth2.TokenSource it takes
+// the caller's context, so a cancelled request stops waiting for a mint.
+type ServiceTokens interface {
 	Token(ctx context.Context) (Token, error)
 }
 
@@ -21,7 +23,7 @@ const DefaultServiceTokenTTL = 2*time.Hour - 5*time.Minute
 // caller does not fail everyone who joined the same mint.
 const mintTimeout = 30 * time.Second
 
-// CachedSource is a TokenSource that reuses a token for a fixed lifetime and
+// CachedSource implements ServiceTokens: it reuses a token for a fixed lifetime and
 // lets one mint run at a time: callers that arrive during a mint wait for it
 // and share its result. Failed mints are not cached.
 type CachedSource struct {

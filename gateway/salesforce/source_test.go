@@ -155,7 +155,7 @@ func TestClientCredentialsSource(t *testing.T) {
 		}
 		jsonAnswer(200, `{"access_token":"`+testAccessToken+`","scope":"api","instance_url":"`+o.srv.URL+`","id":"`+o.identityURL()+`","token_type":"Bearer","issued_at":"`+testIssuedAt+`","signature":"x"}`)(w, r)
 	})
-	var s TokenSource = NewClientCredentialsSource(o.client(), "api", 0)
+	var s ServiceTokens = NewClientCredentialsSource(o.client(), "api", 0)
 	for range 3 {
 		if tok, err := s.Token(context.Background()); err != nil || !strings.HasPrefix(tok.AccessToken, "00D") {
 			t.Fatalf("Token: %v", err)
