@@ -2,33 +2,28 @@ package config
 
 import (
 	"net/url"
+	"reflect"
 	"strings"
-	"time"
 )
 
-// Default values, applied by Normalize to every field left empty or zero.
+// Defaults that other packages name. schema.go's default tags are the declaration;
+// TestTheNamedDefaultsAreTheDeclaredOnes keeps these equal to them.
 const (
-	DefaultListen            = ":8080"
-	DefaultAdminListen       = "127.0.0.1:9090"
-	DefaultCallbackPath      = "/callback.html"
-	DefaultEmbedPath         = "/__lo/embed"
-	DefaultJWTAudience       = "https://login.salesforce.com"
-	SandboxJWTAudience       = "https://test.salesforce.com"
-	DefaultRedisKeyPrefix    = "logateway:"
-	LightningOutScriptPath   = "/lightning/lightning.out.latest/index.iife.prod.js"
-	DefaultFrontdoorPerMin   = 30
-	DefaultMaxSessions       = 100000
-	DefaultMaxHeaderBytes    = 64 << 10
-	DefaultMaxIdleConnsPerUp = 256
+	DefaultListen      = ":8080"
+	DefaultAdminListen = "127.0.0.1:9090"
+	DefaultEmbedPath   = "/__lo/embed"
 )
 
-// DefaultScopes is what the ECA is asked for when eca.scopes is empty: api, web and
-// lightning as Salesforce's setup guide for the ACC over Lightning Out 2.0 selects them
-// (web for the UI Bridge), openid for the id_token, refresh_token so the session
-// outlives one access token.
-var DefaultScopes = []string{"api", "web", "lightning", "refresh_token", "openid"}
+// The JWT-bearer audiences Salesforce accepts outside an Experience Cloud site, and the
+// path of the Lightning Out script under the My Domain: the derived defaults.
+const (
+	DefaultJWTAudience     = "https://login.salesforce.com"
+	SandboxJWTAudience     = "https://test.salesforce.com"
+	LightningOutScriptPath = "/lightning/lightning.out.latest/index.iife.prod.js"
+)
 
-// Default identity header names; "-" in the config disables one.
+// Default identity header names (identity_headers' default tags); "-" in the config
+// disables one. The gateway strips all of them from incoming requests.
 const (
 	DefaultHeaderUser              = "X-Forwarded-User"
 	DefaultHeaderEmail             = "X-Forwarded-Email"
@@ -38,41 +33,21 @@ const (
 	DefaultHeaderName              = "X-Forwarded-Name"
 )
 
-// Normalize fills every unset field with its default and tidies values that have one
-// obvious meaning (a lone trailing slash on an origin, a callback given as a full URL on
-// the site's own origin). It is idempotent and never fails; Validate judges the result.
+// Normalize fills every unset key with the default schema.go declares for it, then
+// the defaults computed from other keys, and tidies values that have one obvious
+// meaning (a lone trailing slash on an origin, a callback given as a full URL on the
+// site's own origin). It is idempotent and never fails; Validate judges the result.
 func (c *Config) Normalize() {
-	setStr(&c.Listen, DefaultListen)
-	setStr(&c.AdminListen, DefaultAdminListen)
-	setStr(&c.Log.Format, "auto")
-	setStr(&c.Log.Level, "info")
+	applyDefaults(reflect.ValueOf(c).Elem(), "")
 	c.Log.Format = strings.ToLower(c.Log.Format)
 	c.Log.Level = strings.ToLower(c.Log.Level)
-
-	s := &c.Server
-	setDur(&s.ReadHeaderTimeout, 10*time.Second)
-	setDur(&s.IdleTimeout, 120*time.Second)
-	setDur(&s.ShutdownGrace, 10*time.Second)
-	setDur(&s.BodyTimeout, 10*time.Second)
-	setInt(&s.MaxHeaderBytes, DefaultMaxHeaderBytes)
-	s.HSTS.normalize()
-
-	ss := &c.Session
-	setStr(&ss.Store, "memory")
-	setDur(&ss.IdleTimeout, time.Hour)
-	setDur(&ss.AbsoluteTimeout, 12*time.Hour)
-	setInt(&ss.MaxSessions, DefaultMaxSessions)
-	r := &ss.Redis
-	setStr(&r.KeyPrefix, DefaultRedisKeyPrefix)
-	setDur(&r.DialTimeout, 2*time.Second)
-	setDur(&r.ReadTimeout, time.Second)
-	setDur(&r.WriteTimeout, time.Second)
-
 	for i := range c.Sites {
 		c.Sites[i].normalize()
 	}
 }
 
+// normalize derives the site's computed defaults and tidies its values; the declared
+// defaults are already in place.
 func (s *Site) normalize() {
 	s.URL = trimOneSlash(s.URL)
 	o := &s.Org
@@ -81,37 +56,18 @@ func (s *Site) normalize() {
 	setStr(&o.LoginURL, o.SiteURL)
 	setStr(&o.LoginURL, o.MyDomain)
 	o.LoginURL = trimOneSlash(o.LoginURL)
-	setDur(&o.SessionTimeout, 2*time.Hour)
-	setDur(&o.RefreshMargin, 5*time.Minute)
-	setDur(&o.Timeout, 10*time.Second)
 
 	e := &s.ECA
-	setStr(&e.CallbackPath, DefaultCallbackPath)
 	// A callback written as a full URL on the site's own origin means its path.
 	if u, err := url.Parse(e.CallbackPath); err == nil && u.IsAbs() && s.URL != "" && sameOrigin(u, s.URL) && u.Path != "" {
 		e.CallbackPath = u.Path
 	}
-	if len(e.Scopes) == 0 {
-		e.Scopes = append([]string(nil), DefaultScopes...)
-	}
-	if e.PKCE == nil {
-		t := true
-		e.PKCE = &t
-	}
-	setStr(&e.UIBridge, "standard")
 
-	si := &s.Signin
-	setStr(&si.Flow, "web-server")
-	if len(si.IdP.Scopes) == 0 {
-		si.IdP.Scopes = []string{"openid", "email", "profile"}
-	}
-	setStr(&si.IdP.UsernameClaim, "email")
-	setStr(&si.IdP.UsernameTemplate, "{{value}}")
-	si.JWT.Audience = trimOneSlash(si.JWT.Audience)
-	setStr(&si.JWT.Audience, s.defaultJWTAudience())
+	j := &s.Signin.JWT
+	j.Audience = trimOneSlash(j.Audience)
+	setStr(&j.Audience, s.defaultJWTAudience())
 
 	lo := &s.LightningOut
-	setStr(&lo.Bootstrap, "native")
 	if lo.ScriptURL == "" && o.MyDomain != "" {
 		lo.ScriptURL = o.MyDomain + LightningOutScriptPath
 	}
@@ -119,35 +75,11 @@ func (s *Site) normalize() {
 		lo.RemintInterval = Duration(o.SessionTimeout.D() * 3 / 4)
 	}
 
-	setStr(&s.ACC.Mode, "floating")
-	setStr(&s.Embed.Path, DefaultEmbedPath)
-
-	u := &s.Upstream
-	setDur(&u.Timeout, 30*time.Second)
-	setDur(&u.DialTimeout, 5*time.Second)
-	setInt(&u.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerUp)
-
-	setStr(&s.DefaultAccess, "public")
 	for i := range s.TrustedDomains {
 		s.TrustedDomains[i] = trimOneSlash(s.TrustedDomains[i])
 	}
-	setStr(&s.Cookie.SameSite, "lax")
 	s.Cookie.SameSite = strings.ToLower(s.Cookie.SameSite)
-	setStr(&s.Cookie.CrossSite, "anonymous")
 	s.Cookie.CrossSite = strings.ToLower(s.Cookie.CrossSite)
-
-	h := &s.IdentityHeaders
-	setStr(&h.User, DefaultHeaderUser)
-	setStr(&h.Email, DefaultHeaderEmail)
-	setStr(&h.PreferredUsername, DefaultHeaderPreferredUsername)
-	setStr(&h.OrgID, DefaultHeaderOrgID)
-	setStr(&h.UserID, DefaultHeaderUserID)
-	setStr(&h.Name, DefaultHeaderName)
-
-	for i := range s.APIRelay {
-		setStr(&s.APIRelay[i].Identity, "visitor")
-	}
-	setInt(&s.RateLimit.FrontdoorPerMinute, DefaultFrontdoorPerMin)
 }
 
 // Embeds reports whether the site shows Lightning Out content (the ACC or plain
@@ -229,18 +161,6 @@ func (c *Config) ApplyOverrides(listen, admin, level string) {
 func setStr(p *string, v string) {
 	if strings.TrimSpace(*p) == "" {
 		*p = v
-	}
-}
-
-func setInt(p *int, v int) {
-	if *p == 0 {
-		*p = v
-	}
-}
-
-func setDur(p *Duration, v time.Duration) {
-	if *p == 0 {
-		*p = Duration(v)
 	}
 }
 

@@ -9,6 +9,10 @@
 // Checklist prints what the admin must enter in Salesforce Setup for each site.
 package config
 
-// The configuration reference, docs/configuration.md, is generated from the
-// comments beside the fields of schema.go: change them, then run go generate.
+// A key is declared once, as a field of schema.go: its yaml tag names it, its comment
+// explains it, and its default, derived and oneof tags (see Key) give the default
+// Normalize applies, the values Validate accepts and what the reference prints. Adding
+// a key is that field, plus a rule in a validate_*.go file when it needs more than a
+// oneof, plus go generate: the configuration reference, docs/configuration.md, is
+// generated from schema.go, and a test fails when it is stale.
 //go:generate go run ../internal/configref/gen -config . -o ../docs/configuration.md

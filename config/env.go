@@ -36,12 +36,9 @@ func (c *Config) leaves() []leaf {
 		t := v.Type()
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-			if !f.IsExported() || name == "-" {
+			name, ok := yamlKey(f)
+			if !ok {
 				continue
-			}
-			if name == "" {
-				name = strings.ToLower(f.Name)
 			}
 			fv, kp := v.Field(i), joinPath(path, name)
 			switch ft := f.Type; {

@@ -9,7 +9,8 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// DefaultHSTSMaxAge is one year, the value browsers' preload lists ask for.
+// DefaultHSTSMaxAge is one year, the value browsers' preload lists ask for (max_age's
+// default tag says the same; a test keeps them equal).
 const DefaultHSTSMaxAge = 365 * 24 * time.Hour
 
 // UnmarshalYAML reads server.hsts: the scalar off (or false) turns the header
@@ -59,11 +60,8 @@ func (h HSTS) Header() string {
 	return v
 }
 
-func (h *HSTS) normalize() {
-	if !h.Off {
-		setDur(&h.MaxAge, DefaultHSTSMaxAge)
-	}
-}
+// switchedOff: with hsts: off, max_age keeps no default.
+func (h *HSTS) switchedOff() bool { return h.Off }
 
 func validateHSTS(h HSTS, ps *problems) {
 	if h.Off {

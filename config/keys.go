@@ -92,18 +92,9 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string, lines map[string]int, 
 func yamlFields(t reflect.Type) map[string]reflect.StructField {
 	m := make(map[string]reflect.StructField, t.NumField())
 	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
+		if name, ok := yamlKey(t.Field(i)); ok {
+			m[name] = t.Field(i)
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "-" {
-			continue
-		}
-		if name == "" {
-			name = strings.ToLower(f.Name)
-		}
-		m[name] = f
 	}
 	return m
 }

@@ -20,8 +20,8 @@ func Validate(c *Config) error {
 func validate(c *Config, ps *problems) {
 	checkListen(ps, "listen", c.Listen, false)
 	checkListen(ps, "admin_listen", c.AdminListen, true)
-	oneOf(ps, "log.format", c.Log.Format, "auto", "text", "json")
-	oneOf(ps, "log.level", c.Log.Level, "debug", "info", "warn", "error")
+	oneOf(ps, "log.format", c.Log.Format)
+	oneOf(ps, "log.level", c.Log.Level)
 
 	positive(ps, "server.read_header_timeout", c.Server.ReadHeaderTimeout)
 	notNegative(ps, "server.read_timeout", c.Server.ReadTimeout)
@@ -30,7 +30,7 @@ func validate(c *Config, ps *problems) {
 	positive(ps, "server.idle_timeout", c.Server.IdleTimeout)
 	positive(ps, "server.shutdown_grace", c.Server.ShutdownGrace)
 	if c.Server.MaxHeaderBytes < 0 {
-		ps.add("server.max_header_bytes", "use a positive size such as 65536", "%d is negative", c.Server.MaxHeaderBytes)
+		ps.add("server.max_header_bytes", "use a positive size such as "+example("server.max_header_bytes"), "%d is negative", c.Server.MaxHeaderBytes)
 	}
 
 	validateHSTS(c.Server.HSTS, ps)
@@ -65,7 +65,15 @@ func validate(c *Config, ps *problems) {
 	}
 }
 
-func oneOf(ps *problems, p, v string, allowed ...string) {
+// oneOf checks v against the values schema.go's oneof tag allows for the key at p. A
+// key without the tag is a mistake in this package, caught by
+// TestEveryEnumeratedKeyRefusesOtherValues.
+func oneOf(ps *problems, p, v string) {
+	k, _ := KeyAt(p)
+	allowed := k.OneOf
+	if len(allowed) == 0 {
+		panic("config: oneOf on " + p + ", which declares no oneof tag")
+	}
 	for _, a := range allowed {
 		if v == a {
 			return
@@ -85,6 +93,13 @@ func oneOf(ps *problems, p, v string, allowed ...string) {
 func positive(ps *problems, p string, d Duration) {
 	if d <= 0 {
 		ps.add(p, "use a positive duration such as 30s, 5m or 2h", "%s is not positive", d)
+	}
+}
+
+// positiveInt wants a positive number and suggests the key's declared default.
+func positiveInt(ps *problems, p string, n int) {
+	if n <= 0 {
+		ps.add(p, "use a positive number such as "+example(p), "%d is not positive", n)
 	}
 }
 

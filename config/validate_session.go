@@ -8,16 +8,14 @@ import (
 
 func validateSession(c *Config, ps *problems) {
 	ss := &c.Session
-	oneOf(ps, "session.store", ss.Store, "memory", "redis")
+	oneOf(ps, "session.store", ss.Store)
 	positive(ps, "session.idle_timeout", ss.IdleTimeout)
 	positive(ps, "session.absolute_timeout", ss.AbsoluteTimeout)
 	if ss.IdleTimeout > 0 && ss.AbsoluteTimeout > 0 && ss.IdleTimeout > ss.AbsoluteTimeout {
 		ps.add("session.idle_timeout", "make idle_timeout at most absolute_timeout",
 			"%s is longer than session.absolute_timeout %s, so it never applies", ss.IdleTimeout, ss.AbsoluteTimeout)
 	}
-	if ss.MaxSessions <= 0 {
-		ps.add("session.max_sessions", "use a positive number such as 100000", "%d is not positive", ss.MaxSessions)
-	}
+	positiveInt(ps, "session.max_sessions", ss.MaxSessions)
 	switch {
 	case ss.KeysEnv != "" && ss.KeysFile != "":
 		ps.add("session.keys_env", "keep one of keys_env and keys_file", "both keys_env and keys_file are set; the keys must come from exactly one source")

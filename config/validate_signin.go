@@ -69,7 +69,7 @@ func validateECA(c *Config, s *Site, p string, siteOK bool, ps *problems) {
 		ps.add(p+".eca.scopes", "add openid here and select \"Access unique user identifiers (openid)\" in the ECA",
 			"no openid scope: the web-server flow verifies the id_token, which Salesforce only sends with openid")
 	}
-	oneOf(ps, p+".eca.ui_bridge", e.UIBridge, "standard", "lightning_out")
+	oneOf(ps, p+".eca.ui_bridge", e.UIBridge)
 	if e.UIBridge == "lightning_out" && s.LightningOut.AppID == "" {
 		ps.add(p+".lightning_out.app_id", "set the 18-character app id (1Us…) from Lightning Out 2.0 App Manager, or use eca.ui_bridge: standard",
 			"missing: eca.ui_bridge lightning_out sends the Lightning Out app id with every frontdoor request")

@@ -31,9 +31,7 @@ func validateSite(c *Config, s *Site, p string, ps *problems) {
 	validateCookie(c, s, p, ps)
 	validateIdentityHeaders(s, p, ps)
 	validateRelay(c, s, p, ps)
-	if s.RateLimit.FrontdoorPerMinute <= 0 {
-		ps.add(p+".rate_limit.frontdoor_per_minute", "use a positive number such as 30", "%d is not positive", s.RateLimit.FrontdoorPerMinute)
-	}
+	positiveInt(ps, p+".rate_limit.frontdoor_per_minute", s.RateLimit.FrontdoorPerMinute)
 }
 
 func validateOrg(c *Config, s *Site, p string, ps *problems) {
@@ -72,7 +70,7 @@ func validateACC(s *Site, p string, ps *problems) {
 		ps.add(p+".acc.agent_id", "use the 18-character id that starts with 0Xx (Setup → Agents → the agent's URL)",
 			"%q is not an agent id (want 0Xx followed by 15 letters or digits)", s.ACC.AgentID)
 	}
-	oneOf(ps, p+".acc.mode", s.ACC.Mode, "floating", "inline")
+	oneOf(ps, p+".acc.mode", s.ACC.Mode)
 }
 
 func validateEmbed(s *Site, p string, ps *problems) {
@@ -92,9 +90,9 @@ func validateAccess(s *Site, p string, ps *problems) {
 		if !strings.HasPrefix(r.Path, "/") {
 			ps.add(rp+".path", "use a path prefix such as /app/ or an exact path such as /account", "%q does not start with /", r.Path)
 		}
-		oneOf(ps, rp+".access", r.Access, "public", "protected")
+		oneOf(ps, rp+".access", r.Access)
 	}
-	oneOf(ps, p+".default_access", s.DefaultAccess, "public", "protected")
+	oneOf(ps, p+".default_access", s.DefaultAccess)
 	for i, ip := range s.Inject.Paths {
 		if !strings.HasPrefix(ip, "/") {
 			ps.add(fmt.Sprintf("%s.inject.paths[%d]", p, i), "use a path prefix such as /", "%q does not start with /", ip)
@@ -152,7 +150,7 @@ func validateUpstream(c *Config, s *Site, p string, ps *problems) {
 	positive(ps, p+".upstream.timeout", u.Timeout)
 	positive(ps, p+".upstream.dial_timeout", u.DialTimeout)
 	if u.MaxIdleConnsPerHost < 0 {
-		ps.add(p+".upstream.max_idle_conns_per_host", "use a positive number such as 256", "%d is negative", u.MaxIdleConnsPerHost)
+		ps.add(p+".upstream.max_idle_conns_per_host", "use a positive number such as "+example(p+".upstream.max_idle_conns_per_host"), "%d is negative", u.MaxIdleConnsPerHost)
 	}
 	if u.TLSInsecure && !c.Dev {
 		ps.add(p+".upstream.tls_insecure_skip_verify", "set tls_ca_file to the upstream's CA instead", "allowed in dev mode only: it accepts any certificate")
