@@ -49,30 +49,31 @@ func checkOrigin(ps *problems, p, v string, dev, allowHTTPInDev bool, example st
 // checkIssuerURL accepts an OIDC issuer: an https URL (http in dev or on loopback),
 // possibly with a path (an Experience Cloud site's), never a query or fragment.
 func checkIssuerURL(ps *problems, p, v string, dev bool) {
-	u, err := url.Parse(v)
-	fix := "write the issuer exactly as the org's id_tokens name it, e.g. https://login.salesforce.com"
-	switch {
-	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
-		ps.add(p, fix, "%q is not an absolute URL", v)
-	case u.Scheme == "http" && !dev && !isLoopback(u.Hostname()):
-		ps.add(p, "use https://"+u.Host+u.Path, "%q uses http:// outside dev mode", v)
-	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(u.Path, "/"):
-		ps.add(p, fix, "%q has user info, a query, a fragment or a trailing slash; an issuer has none", v)
-	}
+	checkURLWithPath(ps, p, v, dev, "write the issuer exactly as the org's id_tokens name it, e.g. https://login.salesforce.com",
+		func(u *url.URL) bool { return strings.HasSuffix(u.Path, "/") },
+		"has user info, a query, a fragment or a trailing slash; an issuer has none")
 }
 
 // checkSiteURL accepts an Experience Cloud site URL: https (http in dev or on loopback),
 // a path prefix of plain segments or none, no query or fragment.
 func checkSiteURL(ps *problems, p, v string, dev bool) {
+	checkURLWithPath(ps, p, v, dev, "write the site URL with its path prefix, e.g. https://acme.my.site.com/support",
+		func(u *url.URL) bool { return strings.Contains(u.Path, "//") || strings.ContainsAny(u.Path, " \\") },
+		"has user info, a query, a fragment or an odd path; a site URL is origin plus path prefix")
+}
+
+// checkURLWithPath accepts an absolute http(s) URL (http in dev or on loopback) with no
+// user info, query or fragment, and whose path oddPath does not refuse; oddMsg says
+// what such a URL may not have.
+func checkURLWithPath(ps *problems, p, v string, dev bool, fix string, oddPath func(*url.URL) bool, oddMsg string) {
 	u, err := url.Parse(v)
-	fix := "write the site URL with its path prefix, e.g. https://acme.my.site.com/support"
 	switch {
 	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
 		ps.add(p, fix, "%q is not an absolute URL", v)
 	case u.Scheme == "http" && !dev && !isLoopback(u.Hostname()):
 		ps.add(p, "use https://"+u.Host+u.Path, "%q uses http:// outside dev mode", v)
-	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.Contains(u.Path, "//") || strings.ContainsAny(u.Path, " \\"):
-		ps.add(p, fix, "%q has user info, a query, a fragment or an odd path; a site URL is origin plus path prefix", v)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || oddPath(u):
+		ps.add(p, fix, "%q "+oddMsg, v)
 	}
 }
 
