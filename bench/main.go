@@ -20,19 +20,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"syscall"
 	"time"
-
-	"github.com/redis/go-redis/v9"
-
-	"github.com/logateway/logateway/internal/harness"
 )
 
 func main() {
@@ -119,173 +112,74 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	logOut = stderr
-	if o.role == "bare" {
+	switch o.role {
+	case "bare":
 		return runBare(o.listen, o.upstream)
-	}
-	if o.role == "gateway" {
+	case "gateway":
 		return runGateway(o.config, o.prefill)
-	}
-	if o.role != "" {
+	case "":
+	default:
 		return fmt.Errorf("-role %q is not a role; use bare or gateway", o.role)
 	}
 	began := time.Now()
-	root, err := moduleRoot()
+	r, err := newRig(ctx, o)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "logateway-bench-")
+	defer func() { err = r.close(err) }()
+	if err := r.startAll(); err != nil {
+		return err
+	}
+	rep, err := measureAll(ctx, r)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil { // keep the processes' logs for the post-mortem
-			err = fmt.Errorf("%w\n(config files and process logs kept in %s)", err, tmp)
-			return
+	rep.opts, rep.took, rep.cpus = o, time.Since(began), runtime.NumCPU()
+	return writeReport(stdout, r.root, o.out, rep.String())
+}
+
+// measureAll runs every measurement in turn against the started rig: proxied
+// throughput, the optional profiles, sign-in and frontdoor costs and rates, the
+// scaling table and heap per session.
+func measureAll(ctx context.Context, r *rig) (report, error) {
+	o := r.o
+	targets := r.targets()
+	results, err := throughput(ctx, r.client, targets, o)
+	if err != nil {
+		return report{}, err
+	}
+	if o.profile > 0 {
+		dir := filepath.Join(r.root, "bench/results")
+		if err := profileUnderLoad(ctx, r.client, targets[1], r.ports["memAdmin"], o, filepath.Join(dir, "gateway-memory.pprof")); err != nil {
+			return report{}, err
 		}
-		os.RemoveAll(tmp)
-	}()
-
-	logf("building the gateway (go build ./cmd/logateway)…")
-	bin, err := buildGateway(ctx, root, tmp)
-	if err != nil {
-		return err
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-
-	up, upURL, err := startUpstream()
-	if err != nil {
-		return err
-	}
-	defer up.Close()
-
-	var procs []*proc
-	defer func() {
-		for _, p := range procs {
-			p.stop()
+		if err := profileUnderLoad(ctx, r.client, targets[2], r.ports["redisAdmin"], o, filepath.Join(dir, "gateway-redis.pprof")); err != nil {
+			return report{}, err
 		}
-	}()
-	ports, taken := map[string]int{}, map[int]bool{}
-	scaleGWs := []scaleGateway{
-		{name: "scale-memory", store: "memory", sites: 1, rules: 2},
-		{name: "scale-memory-sessions", store: "memory", sessions: o.scaleSessions, sites: 1, rules: 2},
-		{name: "scale-redis", store: "redis", sites: 1, rules: 2},
-		{name: "scale-redis-sessions", store: "redis", sessions: o.scaleSessions, sites: 1, rules: 2},
-		{name: "scale-sites", store: "memory", sites: 50, rules: 2},
-		{name: "scale-rules", store: "memory", sites: 1, rules: 200},
 	}
-	names := []string{"org", "mem", "memAdmin", "redis", "redisAdmin", "cache", "cacheAdmin", "bare"}
-	for _, g := range scaleGWs {
-		names = append(names, g.name)
+	rep := report{results: results, sessions: o.sessions,
+		idleMem: r.idle["gateway-memory"], idleRedis: r.idle["gateway-redis"],
+		idleMemAnon: r.idleAnon["gateway-memory"], idleRedisAnon: r.idleAnon["gateway-redis"]}
+	if rep.signin, rep.frontdoor, rep.rates, err = costsAndRates(ctx, r); err != nil {
+		return report{}, err
 	}
-	for _, n := range names {
-		// The kernel may hand a just-closed port out again: insist on distinct ones.
-		for ports[n] == 0 || taken[ports[n]] {
-			if ports[n], err = freePort(); err != nil {
-				return err
-			}
-		}
-		taken[ports[n]] = true
+	if rep.scale, err = scaling(ctx, o, r.self, r.tmp, r.scaleGWs, r.ports, r.orgURL, r.upURL, r.prefix, targets[0], &r.procs); err != nil {
+		return report{}, err
 	}
-	orgURL := fmt.Sprintf("http://127.0.0.1:%d", ports["org"])
-	memURL := fmt.Sprintf("http://localhost:%d", ports["mem"])
-	redisURL := fmt.Sprintf("http://localhost:%d", ports["redis"])
-	cacheURL := fmt.Sprintf("http://localhost:%d", ports["cache"])
+	logf("storing %d sessions in a memory store…", o.sessions)
+	if rep.heapPerSession, err = heapPerSession(o.sessions); err != nil {
+		return report{}, err
+	}
+	return rep, nil
+}
 
-	origins := []string{memURL, redisURL, cacheURL}
-	for _, g := range scaleGWs {
-		origins = append(origins, fmt.Sprintf("http://localhost:%d", ports[g.name]))
-	}
-	var callbacks []string
-	for _, o := range origins {
-		callbacks = append(callbacks, o+"/callback.html")
-	}
-	org, err := start(tmp, "devorg", bin, "devorg", "--listen", fmt.Sprintf("127.0.0.1:%d", ports["org"]),
-		"--callback", strings.Join(callbacks, ","), "--host-origin", strings.Join(origins, ","))
-	if err != nil {
-		return err
-	}
-	procs = append(procs, org)
-	if err := org.waitHTTP(orgURL+"/.well-known/openid-configuration", ""); err != nil {
-		return err
-	}
-
-	prefix := fmt.Sprintf("logateway-bench-%d-%d:", os.Getpid(), time.Now().UnixNano())
-	defer cleanRedis(o.redisAddr, 0, prefix)
-	defer cleanRedis(o.redisAddr, scaleDB, prefix)
-	gws := map[string]*proc{}
-	idle, idleAnon := map[string]int64{}, map[string]int64{}
-	for _, g := range []struct{ name, store, port, cacheTTL string }{
-		{"gateway-memory", "memory", "mem", "0s"}, {"gateway-redis", "redis", "redis", "0s"},
-		// The opt-in per-replica cache of Redis records (session.redis.local_cache_ttl).
-		{"gateway-redis-cache", "redis", "cache", "2s"},
-	} {
-		port, admin := ports[g.port], ports[g.port+"Admin"]
-		cfgPath := filepath.Join(tmp, g.name+".yaml")
-		yaml := gatewayConfig(port, admin, orgURL, upURL, g.store, o.redisAddr, prefix, g.cacheTTL)
-		if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
-			return err
-		}
-		p, err := start(tmp, g.name, bin, "serve", "--config", cfgPath, "--dev")
-		if err != nil {
-			return err
-		}
-		procs = append(procs, p)
-		if err := p.waitHTTP(fmt.Sprintf("http://127.0.0.1:%d/__lo/healthz", port), fmt.Sprintf("localhost:%d", port)); err != nil {
-			return err
-		}
-		gws[g.name] = p
-	}
-	// Idle RSS: started, answered one health check, nothing else yet.
-	time.Sleep(200 * time.Millisecond)
-	for n, p := range gws {
-		rss, _, anon, err := memStatus(p.pid())
-		if err != nil {
-			return err
-		}
-		idle[n], idleAnon[n] = rss, anon
-	}
-
-	bare, err := start(tmp, "bare", self, "-role=bare", "-listen", fmt.Sprintf("127.0.0.1:%d", ports["bare"]), "-upstream", upURL)
-	if err != nil {
-		return err
-	}
-	procs = append(procs, bare)
-	bareURL := fmt.Sprintf("http://127.0.0.1:%d", ports["bare"])
-	if err := bare.waitHTTP(bareURL+"/", ""); err != nil {
-		return err
-	}
-
-	logf("signing in through the emulated org (%s)…", orgURL)
-	memCookie, err := signIn(memURL, orgURL)
-	if err != nil {
-		return fmt.Errorf("sign-in at the memory-store gateway: %w (its log says:\n%s)", err, gws["gateway-memory"].tail())
-	}
-	redisCookie, err := signIn(redisURL, orgURL)
-	if err != nil {
-		return fmt.Errorf("sign-in at the Redis-store gateway: %w (its log says:\n%s)", err, gws["gateway-redis"].tail())
-	}
-
-	cacheCookie, err := signIn(cacheURL, orgURL)
-	if err != nil {
-		return fmt.Errorf("sign-in at the Redis-store gateway with the local cache: %w (its log says:\n%s)", err, gws["gateway-redis-cache"].tail())
-	}
-
-	const page = "/app/page"
-	targets := []target{
-		{name: "bare proxy", url: bareURL + page, host: fmt.Sprintf("127.0.0.1:%d", ports["bare"]), want: 200, proc: bare},
-		{name: "gateway, memory store", url: loop(ports["mem"]) + page, host: hostOf(memURL), cookie: memCookie, want: 200, proc: gws["gateway-memory"]},
-		{name: "gateway, Redis store", url: loop(ports["redis"]) + page, host: hostOf(redisURL), cookie: redisCookie, want: 200, proc: gws["gateway-redis"]},
-		{name: "gateway, no session → sign-in redirect", url: loop(ports["mem"]) + page, host: hostOf(memURL), want: 302, proc: gws["gateway-memory"]},
-		{name: "gateway, Redis store + local cache", url: loop(ports["cache"]) + page, host: hostOf(cacheURL), cookie: cacheCookie, want: 200, proc: gws["gateway-redis-cache"]},
-	}
-	client := loadClient(o.conc)
+// throughput warms every target up, then drives them in interleaved rounds, and
+// reads each process's peak RSS afterwards.
+func throughput(ctx context.Context, client *http.Client, targets []target, o options) ([]*result, error) {
 	logf("warming up (%v per target)…", o.warmup)
 	for _, t := range targets {
 		if err := drive(ctx, client, t, o.conc, o.warmup, &result{}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	results := make([]*result, len(targets))
@@ -295,75 +189,54 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	for r := 1; r <= o.rounds; r++ {
 		for i, t := range targets {
 			if err := ctx.Err(); err != nil {
-				return err
+				return nil, err
 			}
 			logf("round %d/%d: %s, %d connections, %v", r, o.rounds, t.name, o.conc, o.duration)
 			if err := drive(ctx, client, t, o.conc, o.duration, results[i]); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
 	for i, t := range targets {
 		_, hwm, _, err := memStatus(t.proc.pid())
 		if err != nil {
-			return err
+			return nil, err
 		}
 		results[i].peakRSS = hwm
 	}
+	return results, nil
+}
 
-	if o.profile > 0 {
-		dir := filepath.Join(root, "bench/results")
-		if err := profileUnderLoad(ctx, client, targets[1], ports["memAdmin"], o, filepath.Join(dir, "gateway-memory.pprof")); err != nil {
-			return err
-		}
-		if err := profileUnderLoad(ctx, client, targets[2], ports["redisAdmin"], o, filepath.Join(dir, "gateway-redis.pprof")); err != nil {
-			return err
-		}
-	}
-
+// costsAndRates measures the CPU of complete sign-ins and frontdoor mints, then
+// how many of each the memory-store gateway completes per second.
+func costsAndRates(ctx context.Context, r *rig) (sc, fc cost, rates [2]opRate, err error) {
+	o, gw := r.o, r.gws["gateway-memory"]
 	logf("measuring %d complete sign-ins and %d frontdoor mints…", o.signins, o.frontdoors)
-	sc, err := signinCost(ctx, memURL, orgURL, gws["gateway-memory"], org, o.signins)
-	if err != nil {
-		return err
+	if sc, err = signinCost(ctx, r.memURL, r.orgURL, gw, r.org, o.signins); err != nil {
+		return
 	}
-	fc, err := frontdoorCost(ctx, loop(ports["mem"]), hostOf(memURL), memCookie, gws["gateway-memory"], org, o.frontdoors)
-	if err != nil {
-		return err
+	if fc, err = frontdoorCost(ctx, loop(r.ports["mem"]), hostOf(r.memURL), r.cookies["mem"], gw, r.org, o.frontdoors); err != nil {
+		return
 	}
 	logf("sign-ins per second (%d visitors at once) and frontdoor mints per second (%d callers)…", o.signinWorkers, o.fdWorkers)
 	signinTr := &http.Transport{MaxIdleConnsPerHost: 2 * o.signinWorkers, DisableCompression: true}
 	defer signinTr.CloseIdleConnections()
-	var rates [2]opRate
-	if rates[0].perSec, rates[0].p50, rates[0].p99, err = rate(ctx, o.signinWorkers, o.rateDuration, signinOp(memURL, orgURL, signinTr)); err != nil {
-		return fmt.Errorf("sign-ins per second: %w (gateway log:\n%s)", err, gws["gateway-memory"].tail())
+	if rates[0].perSec, rates[0].p50, rates[0].p99, err = rate(ctx, o.signinWorkers, o.rateDuration, signinOp(r.memURL, r.orgURL, signinTr)); err != nil {
+		err = fmt.Errorf("sign-ins per second: %w (gateway log:\n%s)", err, gw.tail())
+		return
 	}
 	fdClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * o.fdWorkers}, Timeout: 10 * time.Second}
-	if rates[1].perSec, rates[1].p50, rates[1].p99, err = rate(ctx, o.fdWorkers, o.rateDuration, frontdoorOp(ctx, loop(ports["mem"]), hostOf(memURL), memCookie, fdClient)); err != nil {
-		return fmt.Errorf("frontdoor mints per second: %w (gateway log:\n%s)", err, gws["gateway-memory"].tail())
+	if rates[1].perSec, rates[1].p50, rates[1].p99, err = rate(ctx, o.fdWorkers, o.rateDuration, frontdoorOp(ctx, loop(r.ports["mem"]), hostOf(r.memURL), r.cookies["mem"], fdClient)); err != nil {
+		err = fmt.Errorf("frontdoor mints per second: %w (gateway log:\n%s)", err, gw.tail())
+		return
 	}
 	rates[0].workers, rates[1].workers = o.signinWorkers, o.fdWorkers
+	return
+}
 
-	scale, err := scaling(ctx, o, self, tmp, scaleGWs, ports, orgURL, upURL, prefix, targets[0], &procs)
-	if err != nil {
-		return err
-	}
-
-	logf("storing %d sessions in a memory store…", o.sessions)
-	heap, err := heapPerSession(o.sessions)
-	if err != nil {
-		return err
-	}
-
-	rep := report{
-		results: results, signin: sc, frontdoor: fc, heapPerSession: heap, sessions: o.sessions,
-		idleMem: idle["gateway-memory"], idleRedis: idle["gateway-redis"],
-		idleMemAnon: idleAnon["gateway-memory"], idleRedisAnon: idleAnon["gateway-redis"],
-		scale: scale, rates: rates,
-		opts: o, took: time.Since(began), cpus: runtime.NumCPU(),
-	}
-	text := rep.String()
+// writeReport prints the results and writes them to out (relative to the module root).
+func writeReport(stdout io.Writer, root, out, text string) error {
 	fmt.Fprint(stdout, text)
-	out := o.out
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(root, out)
 	}
@@ -375,93 +248,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	logf("written to %s", out)
 	return nil
-}
-
-func loop(port int) string { return fmt.Sprintf("http://127.0.0.1:%d", port) }
-
-func hostOf(raw string) string {
-	u, _ := url.Parse(raw)
-	return u.Host
-}
-
-// gatewayConfig is the YAML of one gateway under test: the dev example's site,
-// an upstream whose /app/ needs a session, no access-log shortcuts (the gateway
-// writes it to stdout, buffered, as in production), pprof on the admin listener.
-func gatewayConfig(port, admin int, orgURL, upstream, store, redisAddr, prefix, cacheTTL string) string {
-	return fmt.Sprintf(`listen: "127.0.0.1:%d"
-admin_listen: "127.0.0.1:%d"
-log:
-  level: warn
-  format: json
-server:
-  pprof: true
-session:
-  store: %s
-  redis:
-    addrs: [%q]
-    key_prefix: %q
-    local_cache_ttl: %s
-sites:
-`, port, admin, store, redisAddr, prefix, cacheTTL) +
-		siteYAML(fmt.Sprintf("http://localhost:%d", port), orgURL, upstream, "      - path: /app/\n        access: protected\n")
-}
-
-// siteYAML is one site of a gateway under test: the emulated org's client, the
-// bench upstream, the given access rules, no frontdoor rate limit to speak of.
-func siteYAML(url, orgURL, upstream, access string) string {
-	return fmt.Sprintf(`  - url: %s
-    org:
-      my_domain: %s
-    eca:
-      client_id: 3MVG9devorg.logateway.client
-      client_secret: devorg-client-secret   # the emulated org's; dev only
-      scopes: [api, web, lightning, id, openid, refresh_token, profile, email]
-    lightning_out:
-      app_id: 1Usdevorg000000AAA
-    acc:
-      agent_id: 0Xxdevorg000000AAA
-      agent_label: Devorg Agent
-    upstream:
-      url: %s
-    access:
-%s    rate_limit:
-      frontdoor_per_minute: 1000000
-`, url, orgURL, upstream, access)
-}
-
-// signIn signs alice in at the gateway through the org's real pages and returns
-// the session cookie as a Cookie header value.
-func signIn(gatewayURL, orgURL string) (string, error) {
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, Timeout: 20 * time.Second}
-	if _, err := harness.SignInAt(client, gatewayURL, orgURL, harness.AliceUser, harness.AlicePass, "/__lo/healthz"); err != nil {
-		return "", err
-	}
-	u, _ := url.Parse(gatewayURL)
-	for _, c := range jar.Cookies(u) {
-		if c.Name == "lo_session" {
-			return c.Name + "=" + c.Value, nil
-		}
-	}
-	return "", fmt.Errorf("signed in at %s but the jar holds no lo_session cookie", gatewayURL)
-}
-
-// cleanRedis deletes what the Redis-store gateways wrote under their prefix.
-func cleanRedis(addr string, db int, prefix string) {
-	rdb := redis.NewClient(&redis.Options{Addr: addr, DB: db})
-	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	var keys []string
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	for len(keys) > 0 {
-		n := min(len(keys), 10_000)
-		rdb.Unlink(ctx, keys[:n]...)
-		keys = keys[n:]
-	}
 }
 
 // profileUnderLoad drives t while fetching a CPU profile from the gateway's
