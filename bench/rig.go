@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
 
 	"github.com/logateway/logateway/internal/harness"
 )
@@ -177,8 +177,9 @@ func (r *rig) startOrg() error {
 // their idle RSS: started, answered one health check, nothing else yet.
 func (r *rig) startGateways() error {
 	for _, g := range []struct{ name, store, port, cacheTTL string }{
-		{"gateway-memory", "memory", "mem", "0s"}, {"gateway-redis", "redis", "redis", "0s"},
-		// The opt-in per-replica cache of Redis records (session.redis.local_cache_ttl).
+		// The Redis store without and with the client-side cache of records
+		// (session.redis.local_cache_ttl, on by default at 2s).
+		{"gateway-memory", "memory", "mem", "off"}, {"gateway-redis", "redis", "redis", "off"},
 		{"gateway-redis-cache", "redis", "cache", "2s"},
 	} {
 		port, admin := r.ports[g.port], r.ports[g.port+"Admin"]
@@ -307,18 +308,24 @@ func signIn(gatewayURL, orgURL string) (string, error) {
 
 // cleanRedis deletes what the Redis-store gateways wrote under their prefix.
 func cleanRedis(addr string, db int, prefix string) {
-	rdb := redis.NewClient(&redis.Options{Addr: addr, DB: db})
+	rdb, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{addr}, SelectDB: db,
+		ForceSingleClient: true, DisableCache: true, ClientSetInfo: rueidis.DisableClientSetInfo})
+	if err != nil {
+		return
+	}
 	defer rdb.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	var keys []string
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	for len(keys) > 0 {
-		n := min(len(keys), 10_000)
-		rdb.Unlink(ctx, keys[:n]...)
-		keys = keys[n:]
+	for cursor := uint64(0); ; {
+		e, err := rdb.Do(ctx, rdb.B().Scan().Cursor(cursor).Match(prefix+"*").Count(1000).Build()).AsScanEntry()
+		if err != nil {
+			return
+		}
+		if len(e.Elements) > 0 {
+			rdb.Do(ctx, rdb.B().Unlink().Key(e.Elements...).Build())
+		}
+		if cursor = e.Cursor; cursor == 0 {
+			return
+		}
 	}
 }

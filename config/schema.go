@@ -90,7 +90,7 @@ type Session struct {
 	Keys [][]byte `yaml:"-"`
 }
 
-// Redis configures the Redis store (go-redis UniversalClient).
+// Redis configures the Redis store (github.com/redis/rueidis).
 type Redis struct {
 	Addrs        []string `yaml:"addrs"`       // one address: standalone; several: cluster; with master_name: sentinel
 	MasterName   string   `yaml:"master_name"` // Sentinel master name

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/logateway/logateway/gateway/obs"
 	"github.com/logateway/logateway/gateway/session"
@@ -61,7 +60,7 @@ func TestMetricsCountOutcomesByFamilyAndTimeOrgAndRedisCalls(t *testing.T) {
 			m.RedisCommand(cmd, failed, s)
 		}
 	})
-	store, err := session.NewRedisStore(session.RedisOptions{Addrs: []string{addr}, KeyPrefix: prefix, Hooks: []redis.Hook{timer}})
+	store, err := session.NewRedisStore(session.RedisOptions{Addrs: []string{addr}, KeyPrefix: prefix, Hooks: []session.Hook{timer}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
 
 	"github.com/logateway/logateway/config"
 	"github.com/logateway/logateway/gateway/devorg"
@@ -44,19 +44,6 @@ type ownRedis struct {
 	up   bool
 }
 
-var quietRedisOnce sync.Once
-
-// quietRedis silences go-redis's global logger: with Redis down it prints a
-// line per failed dial, which buries the test's own output. The gateway's
-// answers and log lines are what the tests check.
-func quietRedis() {
-	quietRedisOnce.Do(func() { redis.SetLogger(discardRedisLog{}) })
-}
-
-type discardRedisLog struct{}
-
-func (discardRedisLog) Printf(context.Context, string, ...any) {}
-
 func startOwnRedis(t *testing.T) *ownRedis {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
@@ -66,7 +53,6 @@ func startOwnRedis(t *testing.T) *ownRedis {
 		}
 		t.Skip("redis-server is not on PATH: the outage tests start, kill and restart a Redis of their own; install redis-server (LOGATEWAY_REQUIRE_REDIS=1 turns this skip into a failure)")
 	}
-	quietRedis()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +87,7 @@ func (r *ownRedis) start() {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(ctx).Err()
+		err := c.Do(ctx, c.B().Ping().Build()).Error()
 		cancel()
 		if err == nil {
 			r.up = true
@@ -124,9 +110,9 @@ func (r *ownRedis) stop(save bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if save {
-		_ = c.ShutdownSave(ctx).Err() // the server closes the connection: an error is expected
+		_ = c.Do(ctx, c.B().Arbitrary("SHUTDOWN", "SAVE").Build()).Error() // the server closes the connection: an error is expected
 	} else {
-		_ = c.ShutdownNoSave(ctx).Err()
+		_ = c.Do(ctx, c.B().Arbitrary("SHUTDOWN", "NOSAVE").Build()).Error()
 		_ = os.Remove(filepath.Join(r.dir, "dump.rdb"))
 	}
 	for deadline := time.Now().Add(5 * time.Second); ; {
@@ -159,8 +145,14 @@ func (r *ownRedis) signal(sig syscall.Signal) {
 	}
 }
 
-func (r *ownRedis) client() *redis.Client {
-	return redis.NewClient(&redis.Options{Addr: r.addr, DisableIdentity: true, MaxRetries: -1})
+// client is a plain client that dials again on each command while the
+// server is down (no cache, no retries).
+func (r *ownRedis) client() rueidis.Client {
+	c, _ := rueidis.NewClient(rueidis.ClientOption{
+		InitAddress: []string{r.addr}, ForceSingleClient: true, DisableCache: true, DisableRetry: true,
+		Dialer: net.Dialer{Timeout: 200 * time.Millisecond}, ClientSetInfo: rueidis.DisableClientSetInfo,
+	})
+	return c
 }
 
 // redisTimeout is each of the store's dial, read and write timeouts in these
@@ -607,7 +599,7 @@ func TestSignInDuringAnOutageWritesNoSession(t *testing.T) {
 	e.redis.start()
 	rc := e.redis.client()
 	defer rc.Close()
-	n, err := rc.DBSize(context.Background()).Result()
+	n, err := rc.Do(context.Background(), rc.B().Dbsize().Build()).AsInt64()
 	if err != nil || n != 0 {
 		t.Fatalf("keys in Redis after the failed sign-in = %d (%v), want 0: nothing may be half-written", n, err)
 	}

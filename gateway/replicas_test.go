@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -15,8 +14,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/logateway/logateway/config"
 	"github.com/logateway/logateway/gateway/devorg"
@@ -262,9 +259,7 @@ func TestRedisHoldsNoTokenOrIdentityInClearText(t *testing.T) {
 	// Bytes per session, for the README: MEMORY USAGE counts the key, the
 	// value and Redis's own overhead.
 	if redistest.IsReal(t, addr) {
-		rc := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
-		defer rc.Close()
-		mem, err := rc.MemoryUsage(context.Background(), keys[0]).Result()
+		mem, err := redistest.NewAdmin(t, addr).Do("MEMORY", "USAGE", keys[0]).AsInt64()
 		if err != nil {
 			t.Fatalf("MEMORY USAGE: %v", err)
 		}
@@ -276,8 +271,8 @@ func TestRedisHoldsNoTokenOrIdentityInClearText(t *testing.T) {
 }
 
 // scanAndGet lists the keys under prefix and their values with redis-cli, as
-// an operator would (--scan, then GET), or with go-redis when redis-cli is
-// not installed.
+// an operator would (--scan, then GET), or with a plain client when
+// redis-cli is not installed.
 func scanAndGet(t *testing.T, addr, prefix string) ([]string, [][]byte) {
 	t.Helper()
 	host, port, _ := strings.Cut(addr, ":")
@@ -297,21 +292,16 @@ func scanAndGet(t *testing.T, addr, prefix string) ([]string, [][]byte) {
 		}
 		return keys, values
 	}
-	rc := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
-	defer rc.Close()
-	ctx := context.Background()
-	var keys []string
-	var values [][]byte
-	iter := rc.Scan(ctx, 0, prefix+"*", 100).Iterator()
-	for iter.Next(ctx) {
-		v, err := rc.Get(ctx, iter.Val()).Bytes()
-		if err != nil {
-			t.Fatalf("GET %q: %v", iter.Val(), err)
-		}
-		keys, values = append(keys, iter.Val()), append(values, v)
+	rc := redistest.NewAdmin(t, addr)
+	keys, err := rc.Do("KEYS", prefix+"*").AsStrSlice()
+	if err != nil {
+		t.Fatalf("KEYS: %v", err)
 	}
-	if err := iter.Err(); err != nil {
-		t.Fatalf("SCAN: %v", err)
+	values := make([][]byte, len(keys))
+	for i, k := range keys {
+		if values[i], err = rc.Do("GET", k).AsBytes(); err != nil {
+			t.Fatalf("GET %q: %v", k, err)
+		}
 	}
 	return keys, values
 }

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -128,7 +127,7 @@ func TestTracingSpanTreesOfASignInAndAProxiedRequest(t *testing.T) {
 	prefix := redistest.Prefix(t)
 	t.Cleanup(func() { redistest.FlushPrefix(t, addr, prefix) })
 	store, err := session.NewRedisStore(session.RedisOptions{Addrs: []string{addr}, KeyPrefix: prefix,
-		Hooks: []redis.Hook{session.CommandSpans(tracing.RedisSpan)}})
+		Hooks: []session.Hook{session.CommandSpans(tracing.RedisSpan)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/logateway/logateway/config"
 	"github.com/logateway/logateway/gateway"
 	"github.com/logateway/logateway/gateway/obs"
@@ -55,7 +53,7 @@ func newGateway(ctx context.Context, cfg *config.Config, env gatewayEnv) (gw *ga
 		defer cancel()
 		_ = stopTracing(sctx) // flush the last spans
 	})
-	hooks := []redis.Hook{session.CommandTimer(metrics.RedisCommand)}
+	hooks := []session.Hook{session.CommandTimer(metrics.RedisCommand)}
 	if tracing != nil {
 		hooks = append(hooks, session.CommandSpans(tracing.RedisSpan))
 		env.logger.Info("tracing on: OTLP/HTTP export configured by OTEL_* variables")
@@ -82,16 +80,11 @@ func newGateway(ctx context.Context, cfg *config.Config, env gatewayEnv) (gw *ga
 	return gw, closeAll, nil
 }
 
-func newStore(cfg *config.Config, hooks ...redis.Hook) (session.Store, error) {
+func newStore(cfg *config.Config, hooks ...session.Hook) (session.Store, error) {
 	switch cfg.Session.Store {
 	case "", "memory":
 		return session.NewMemoryStore(session.MemoryOptions{MaxSessions: cfg.Session.MaxSessions}), nil
 	case "redis":
-		// go-redis logs every failed dial to stderr on its own; with Redis
-		// down that is a line per request in no format of ours. The gateway
-		// already logs each store failure (reason=session_store_unavailable)
-		// and readyz reports it, so its global logger is silenced.
-		redis.SetLogger(discardRedisLog{})
 		r := cfg.Session.Redis
 		var tc *tls.Config
 		if r.TLS {
@@ -106,10 +99,6 @@ func newStore(cfg *config.Config, hooks ...redis.Hook) (session.Store, error) {
 	}
 	return nil, fmt.Errorf("session.store: %q is not a store; use memory or redis", cfg.Session.Store)
 }
-
-type discardRedisLog struct{}
-
-func (discardRedisLog) Printf(context.Context, string, ...any) {}
 
 // orgTransport talks to the org and IdP: bounded dials, kept-alive connections.
 func orgTransport() *http.Transport {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -158,18 +159,18 @@ func (t *Tracing) Span(ctx context.Context, name string, attrs ...attribute.KeyV
 	return t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 }
 
-// RedisSpan starts the span of one Redis command of the session store; it fits
+// RedisSpan records the span of one Redis command of the session store, from
+// start until now (the store reports a command once its answer came, so a read
+// answered by the client-side cache makes no span); it fits
 // session.CommandSpans.
-func (t *Tracing) RedisSpan(ctx context.Context, command string) (context.Context, func(failed bool)) {
+func (t *Tracing) RedisSpan(ctx context.Context, command string, start time.Time, failed bool) {
 	if !trace.SpanFromContext(ctx).SpanContext().IsValid() {
-		return ctx, func(bool) {} // no request around it (pub/sub, probes): no orphan traces
+		return // no request around it (probes): no orphan traces
 	}
-	ctx, span := t.tracer.Start(ctx, "redis "+command, trace.WithSpanKind(trace.SpanKindClient),
+	_, span := t.tracer.Start(ctx, "redis "+command, trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(start),
 		trace.WithAttributes(attribute.String("db.system", "redis"), attribute.String("db.operation.name", command)))
-	return ctx, func(failed bool) {
-		if failed {
-			span.SetStatus(codes.Error, "")
-		}
-		span.End()
+	if failed {
+		span.SetStatus(codes.Error, "")
 	}
+	span.End()
 }

@@ -13,20 +13,18 @@ import (
 	"time"
 
 	"github.com/logateway/logateway/internal/redistest"
-	"github.com/redis/go-redis/v9"
 )
 
 func TestRedisStoreAtRest(t *testing.T) {
 	ctx := context.Background()
 	s, addr, prefix := newTestRedisStore(t)
-	raw := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
-	defer raw.Close()
+	raw := redistest.NewAdmin(t, addr)
 	id := "cookie-secret-" + testID(t)
 	rec := sampleRecord(42)
 	if err := s.Put(ctx, id, rec, time.Minute); err != nil {
 		t.Fatalf("Put: %v", err)
 	}
-	keys, err := raw.Keys(ctx, prefix+"*").Result()
+	keys, err := raw.Do("KEYS", prefix+"*").AsStrSlice()
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("want exactly one key under the test prefix, got %v (err %v)", keys, err)
 	}
@@ -37,7 +35,7 @@ func TestRedisStoreAtRest(t *testing.T) {
 			t.Fatalf("want %q + a hash, got %q", prefix+"s:", key)
 		}
 	})
-	blob, err := raw.Get(ctx, key).Bytes()
+	blob, err := raw.Do("GET", key).AsBytes()
 	if err != nil {
 		t.Fatalf("raw GET: %v", err)
 	}
@@ -53,7 +51,8 @@ func TestRedisStoreAtRest(t *testing.T) {
 		}
 	})
 	t.Run("the ttl in Redis is the remaining lifetime", func(t *testing.T) {
-		ttl, err := raw.PTTL(ctx, key).Result()
+		ms, err := raw.Do("PTTL", key).AsInt64()
+		ttl := time.Duration(ms) * time.Millisecond
 		if err != nil || ttl <= 50*time.Second || ttl > time.Minute {
 			t.Fatalf("want a PTTL just under 1m, got %v (err %v)", ttl, err)
 		}
@@ -61,7 +60,7 @@ func TestRedisStoreAtRest(t *testing.T) {
 	t.Run("another id cannot decrypt the record", func(t *testing.T) {
 		// Copy the blob under the key another id would use.
 		other := "other-" + id
-		if err := raw.Set(ctx, s.recordKey(other), blob, time.Minute).Err(); err != nil {
+		if err := raw.Do("SET", s.recordKey(other), string(blob), "PX", "60000").Error(); err != nil {
 			t.Fatalf("raw SET: %v", err)
 		}
 		if _, err := s.Get(ctx, other); !errors.Is(err, ErrNotFound) {
@@ -77,13 +76,13 @@ func TestRedisStoreAtRest(t *testing.T) {
 				bad := bytes.Clone(blob)
 				bad[at.i] ^= 1
 				tid := id + "-tamper-" + at.name
-				if err := raw.Set(ctx, s.recordKey(tid), bad, time.Minute).Err(); err != nil {
+				if err := raw.Do("SET", s.recordKey(tid), string(bad), "PX", "60000").Error(); err != nil {
 					t.Fatalf("raw SET: %v", err)
 				}
 				// Re-seal under tid first so only the flipped bit differs.
 				good, _ := seal(s.recordKey(tid), tid, rec)
 				good[at.i] ^= 1
-				_ = raw.Set(ctx, s.recordKey(tid), good, time.Minute).Err()
+				_ = raw.Do("SET", s.recordKey(tid), string(good), "PX", "60000").Error()
 				if _, err := s.Get(ctx, tid); !errors.Is(err, ErrNotFound) {
 					t.Fatalf("want ErrNotFound, got %v", err)
 				}
@@ -103,8 +102,7 @@ func TestRedisMemoryPerSession(t *testing.T) {
 		}
 		t.Skip("MEMORY USAGE needs a real redis-server; set LOGATEWAY_REQUIRE_REDIS=1 to insist on one")
 	}
-	raw := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
-	defer raw.Close()
+	raw := redistest.NewAdmin(t, addr)
 	const n = 1000
 	var plainTotal int
 	for i := range n {
@@ -114,14 +112,14 @@ func TestRedisMemoryPerSession(t *testing.T) {
 			t.Fatalf("Put: %v", err)
 		}
 	}
-	keys, _ := raw.Keys(ctx, prefix+"s:*").Result()
+	keys, _ := raw.Do("KEYS", prefix+"s:*").AsStrSlice()
 	var usage, value int64
 	for _, k := range keys {
-		u, err := raw.MemoryUsage(ctx, k, 0).Result()
+		u, err := raw.Do("MEMORY", "USAGE", k, "SAMPLES", "0").AsInt64()
 		if err != nil {
 			t.Fatalf("MEMORY USAGE: %v", err)
 		}
-		l, _ := raw.StrLen(ctx, k).Result()
+		l, _ := raw.Do("STRLEN", k).AsInt64()
 		usage += u
 		value += l
 	}
@@ -166,12 +164,7 @@ func TestRedisUnavailable(t *testing.T) {
 			}
 			waitPing(t, addr)
 		}
-		stop := func() {
-			c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true, MaxRetries: -1})
-			defer c.Close()
-			_ = c.Shutdown(context.Background()).Err() // NOSAVE is implied by --save ""; the reply is a closed connection
-			_ = c.ShutdownNoSave(context.Background()).Err()
-		}
+		stop := func() { shutdownRedis(addr) }
 		start()
 		t.Cleanup(stop)
 
@@ -234,11 +227,9 @@ func checkAllUnavailable(t *testing.T, s *RedisStore, within time.Duration) {
 
 func waitPing(t *testing.T, addr string) {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true, MaxRetries: -1})
-	defer c.Close()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		err := c.Ping(context.Background()).Err()
+		err := pingAddr(addr)
 		if err == nil {
 			return
 		}

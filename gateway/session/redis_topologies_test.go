@@ -14,14 +14,14 @@ import (
 	"time"
 
 	"github.com/logateway/logateway/internal/redistest"
-	"github.com/redis/go-redis/v9"
 )
 
 // These tests start their own redis-server processes (a Sentinel setup and a
 // three-node Cluster) on free ports under t.TempDir(), because RedisStore
-// goes through go-redis's UniversalClient and the topology changes how
-// commands are routed: MULTI/EXEC and Lua must stay within one slot, and a
-// PUBLISH must reach a subscriber connected to another cluster node. The
+// goes through rueidis's Sentinel and Cluster clients and the topology changes
+// how commands are routed: a write and the PTTL behind it, and Lua, must stay
+// within one slot, and an invalidation must reach a client that read the key
+// from whichever node holds it. The
 // shared Redis on 6379 is never touched. Only redis-server is needed.
 
 // requireRedisServer returns the path of redis-server, or skips the test
@@ -73,12 +73,7 @@ func startRedisProcess(t *testing.T, server, dir, addr string, args ...string) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true, MaxRetries: -1,
-			DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond})
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		_ = c.Do(ctx, "SHUTDOWN", "NOSAVE").Err() // the connection drops as the server exits
-		cancel()
-		_ = c.Close()
+		shutdownRedis(addr)
 		select {
 		case <-exited:
 		case <-time.After(2 * time.Second):
@@ -107,15 +102,6 @@ func startRedisProcess(t *testing.T, server, dir, addr string, args ...string) {
 	}
 }
 
-func pingAddr(addr string) error {
-	c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true, MaxRetries: -1,
-		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond})
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel()
-	return c.Ping(ctx).Err()
-}
-
 // sentinelSetup is a master plus one Sentinel monitoring it as "mymaster".
 type sentinelSetup struct {
 	master, sentinel string
@@ -142,13 +128,10 @@ func startSentinel(t *testing.T) sentinelSetup {
 
 	// The Sentinel answers PING before it has looked at the master; wait
 	// until it names the master, which is what the client asks it first.
-	c := redis.NewSentinelClient(&redis.Options{Addr: sentinel, DisableIdentity: true})
-	defer c.Close()
+	c := redistest.NewAdmin(t, sentinel)
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		got, err := c.GetMasterAddrByName(ctx, "mymaster").Result()
-		cancel()
+		got, err := c.Do("SENTINEL", "get-master-addr-by-name", "mymaster").AsStrSlice()
 		if err == nil && len(got) == 2 && net.JoinHostPort(got[0], got[1]) == master {
 			break
 		}
@@ -183,20 +166,19 @@ func startCluster(t *testing.T) []string {
 			"--cluster-node-timeout", "5000",
 			"--save", "", "--appendonly", "no", "--dir", dir)
 	}
-	clients := make([]*redis.Client, len(addrs))
+	clients := make([]*redistest.Admin, len(addrs))
 	for i, addr := range addrs {
-		clients[i] = redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
-		defer clients[i].Close()
+		clients[i] = redistest.NewAdmin(t, addr)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	const slots = 16384
 	for i, c := range clients {
 		lo, hi := i*slots/len(clients), (i+1)*slots/len(clients)-1
-		if err := c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", lo, hi).Err(); err != nil {
+		if err := c.Do("CLUSTER", "ADDSLOTSRANGE", strconv.Itoa(lo), strconv.Itoa(hi)).Error(); err != nil {
 			t.Fatalf("node %s: CLUSTER ADDSLOTSRANGE %d %d: %v", addrs[i], lo, hi, err)
 		}
-		if err := c.Do(ctx, "CLUSTER", "SET-CONFIG-EPOCH", i+1).Err(); err != nil {
+		if err := c.Do("CLUSTER", "SET-CONFIG-EPOCH", strconv.Itoa(i+1)).Error(); err != nil {
 			t.Fatalf("node %s: CLUSTER SET-CONFIG-EPOCH %d: %v", addrs[i], i+1, err)
 		}
 	}
@@ -207,14 +189,14 @@ func startCluster(t *testing.T) []string {
 			if i == j {
 				continue
 			}
-			if err := c.ClusterMeet(ctx, "127.0.0.1", strconv.Itoa(p)).Err(); err != nil {
+			if err := c.Do("CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(p)).Error(); err != nil {
 				t.Fatalf("node %s: CLUSTER MEET 127.0.0.1 %d: %v", addrs[i], p, err)
 			}
 		}
 	}
 	for i, c := range clients {
 		for {
-			info, err := c.ClusterInfo(ctx).Result()
+			info, err := c.Do("CLUSTER", "INFO").ToString()
 			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:3") {
 				break
 			}
@@ -291,7 +273,7 @@ func exerciseStoreOnTopology(t *testing.T, base RedisOptions) {
 		if err := s.Put(ctx, id, sampleRecord(2), time.Minute); err != nil {
 			t.Fatalf("Put: %v", err)
 		}
-		ttl, err := s.Client().PTTL(ctx, s.recordKey(id)).Result()
+		ttl, err := s.pttl(ctx, id)
 		if err != nil || ttl <= 50*time.Second || ttl > time.Minute {
 			t.Fatalf("PTTL after Put for 1m: want just under 1m, got %v (err %v)", ttl, err)
 		}
@@ -300,7 +282,7 @@ func exerciseStoreOnTopology(t *testing.T, base RedisOptions) {
 		if err := s.Update(ctx, id, rec, 20*time.Second); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
-		ttl, err = s.Client().PTTL(ctx, s.recordKey(id)).Result()
+		ttl, err = s.pttl(ctx, id)
 		if err != nil || ttl <= 10*time.Second || ttl > 20*time.Second {
 			t.Fatalf("PTTL after Update for 20s: want just under 20s, got %v (err %v)", ttl, err)
 		}
@@ -349,27 +331,26 @@ func exerciseStoreOnTopology(t *testing.T, base RedisOptions) {
 		// A cache TTL far above the 500ms bound: only the invalidation
 		// message can make B see the change in time.
 		opts := withPrefix(t, 30*time.Second)
-		a, b := topologyStore(t, opts), topologyStore(t, opts)
-		waitLive(t, a, 3*time.Second)
-		waitLive(t, b, 3*time.Second)
+		a := topologyStore(t, opts)
+		bGets := &getCounter{}
+		opts.Hooks = []Hook{bGets}
+		b := topologyStore(t, opts)
 		id := testID(t)
 		if err := a.Put(ctx, id, sampleRecord(4), time.Minute); err != nil {
 			t.Fatalf("A.Put: %v", err)
 		}
-		// warmB reads through B until B's cache holds the record. A fill is
-		// dropped when an invalidation lands while its GET is in flight, and
-		// the one announcing A's own write arrives asynchronously (later on
-		// a cluster, where it crosses the cluster bus), so one Get may not
-		// be enough.
+		// warmB reads through B until a Get is answered from B's cache (it
+		// sends no GET), so the checks below prove the invalidation.
 		warmB := func(want int64) {
 			t.Helper()
 			deadline := time.Now().Add(time.Second)
 			for {
+				before := bGets.n.Load()
 				got, err := b.Get(ctx, id)
 				if err != nil || got.Version != want {
 					t.Fatalf("B.Get: want version %d, got %+v, %v", want, got, err)
 				}
-				if _, _, cached := b.cache.get(b.recordKey(id)); cached {
+				if bGets.n.Load() == before {
 					return
 				}
 				if time.Now().After(deadline) {
@@ -418,9 +399,8 @@ func TestRedisStoreOnSentinel(t *testing.T) {
 			t.Fatalf("Load: want session %s with the stored token, got %+v, %v", s.ID, got, err)
 		}
 		// The record must be on the master Sentinel named, not anywhere else.
-		raw := redis.NewClient(&redis.Options{Addr: setup.master, DisableIdentity: true})
-		defer raw.Close()
-		keys, err := raw.Keys(ctx, opts.KeyPrefix+"s:*").Result()
+		raw := redistest.NewAdmin(t, setup.master)
+		keys, err := raw.Do("KEYS", opts.KeyPrefix+"s:*").AsStrSlice()
 		if err != nil || len(keys) != 1 {
 			t.Fatalf("keys under %q on the master %s: want exactly one record, got %v (err %v)", opts.KeyPrefix, setup.master, keys, err)
 		}
@@ -444,9 +424,7 @@ func TestRedisStoreOnCluster(t *testing.T) {
 		}
 		holding := 0
 		for _, addr := range addrs {
-			c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
-			keys, err := c.Keys(ctx, opts.KeyPrefix+"s:*").Result()
-			_ = c.Close()
+			keys, err := redistest.NewAdmin(t, addr).Do("KEYS", opts.KeyPrefix+"s:*").AsStrSlice()
 			if err != nil {
 				t.Fatalf("KEYS on node %s: %v", addr, err)
 			}

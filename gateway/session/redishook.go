@@ -2,77 +2,32 @@ package session
 
 import (
 	"context"
-	"errors"
-	"net"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
-// CommandTimer is a go-redis hook that reports each command's (or batch's)
-// duration: command is go-redis's lower-case name, "pipeline" or "multi" for a
-// batch; failed is false for a missing key (redis.Nil), which is an answer.
+// Hook is told of each command (or batch) the Redis store sent, once its
+// answer came: name is the lower-case command ("get", "set", "evalsha") or
+// "pipeline" for a write sent together with the read that follows it;
+// failed is false for a missing key, which is an answer. A read answered
+// from the client-side cache sent nothing and is not reported.
+type Hook interface {
+	Command(ctx context.Context, name string, start time.Time, failed bool)
+}
+
+// CommandTimer is a Hook that reports each command's duration (metrics).
 type CommandTimer func(command string, failed bool, seconds float64)
 
-// DialHook implements redis.Hook.
-func (CommandTimer) DialHook(next redis.DialHook) redis.DialHook {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
+// Command implements Hook.
+func (f CommandTimer) Command(_ context.Context, name string, start time.Time, failed bool) {
+	f(name, failed, time.Since(start).Seconds())
 }
 
-// ProcessHook implements redis.Hook.
-func (f CommandTimer) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		start := time.Now()
-		err := next(ctx, cmd)
-		f(cmd.Name(), failed(err), time.Since(start).Seconds())
-		return err
-	}
-}
+// CommandSpans is a Hook that records each command as a span from start to
+// now under the span in ctx (tracing). Only the command's name is passed:
+// never a key or a value.
+type CommandSpans func(ctx context.Context, command string, start time.Time, failed bool)
 
-// ProcessPipelineHook implements redis.Hook.
-func (f CommandTimer) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		start := time.Now()
-		err := next(ctx, cmds)
-		f(BatchName(cmds), failed(err), time.Since(start).Seconds())
-		return err
-	}
-}
-
-// BatchName is "multi" for a transaction, "pipeline" otherwise.
-func BatchName(cmds []redis.Cmder) string {
-	if len(cmds) > 0 && cmds[0].Name() == "multi" {
-		return "multi"
-	}
-	return "pipeline"
-}
-
-func failed(err error) bool { return err != nil && !errors.Is(err, redis.Nil) }
-
-// CommandSpans is a go-redis hook that opens a span around each command (or
-// batch) through start, which returns the span's context and its end. Only the
-// command's name is passed: never a key or a value.
-type CommandSpans func(ctx context.Context, command string) (context.Context, func(failed bool))
-
-// DialHook implements redis.Hook.
-func (CommandSpans) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-// ProcessHook implements redis.Hook.
-func (f CommandSpans) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		ctx, end := f(ctx, cmd.Name())
-		err := next(ctx, cmd)
-		end(failed(err))
-		return err
-	}
-}
-
-// ProcessPipelineHook implements redis.Hook.
-func (f CommandSpans) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		ctx, end := f(ctx, BatchName(cmds))
-		err := next(ctx, cmds)
-		end(failed(err))
-		return err
-	}
+// Command implements Hook.
+func (f CommandSpans) Command(ctx context.Context, name string, start time.Time, failed bool) {
+	f(ctx, name, start, failed)
 }

@@ -10,13 +10,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
 )
 
 // DefaultAddr is tried when LOGATEWAY_TEST_REDIS is unset.
@@ -58,23 +59,68 @@ func Addr(t testing.TB) string {
 }
 
 // IsReal reports whether addr is a real redis-server (miniredis lacks
-// commands such as MEMORY USAGE and DEBUG).
+// commands such as MEMORY USAGE, DEBUG and CLIENT TRACKING).
 func IsReal(t testing.TB, addr string) bool {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
+	c, err := dial(addr, 2*time.Second)
+	if err != nil {
+		return false
+	}
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	info, err := c.Info(ctx, "server").Result()
+	info, err := c.Do(ctx, c.B().Info().Section("server").Build()).ToString()
 	return err == nil && strings.Contains(info, "redis_version")
 }
 
+// Admin is a plain client (no cache, no retries) for a test to look at or
+// change what a store wrote, as an operator with redis-cli would.
+type Admin struct{ rueidis.Client }
+
+// NewAdmin connects to addr and closes the client in t.Cleanup.
+func NewAdmin(t testing.TB, addr string) *Admin {
+	t.Helper()
+	c, err := dial(addr, 2*time.Second)
+	if err != nil {
+		t.Fatalf("redistest: connecting to %s: %v", addr, err)
+	}
+	t.Cleanup(c.Close)
+	return &Admin{c}
+}
+
+// Do sends one command spelt as redis-cli takes it, e.g. Do("DEL", key).
+func (a *Admin) Do(args ...string) rueidis.RedisResult {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return a.Client.Do(ctx, a.B().Arbitrary(args...).Build())
+}
+
+// dial connects a single-server client; a server that is down is an error
+// here, not a client that dials again later.
+func dial(addr string, timeout time.Duration) (rueidis.Client, error) {
+	c, err := rueidis.NewClient(rueidis.ClientOption{
+		InitAddress: []string{addr}, ForceSingleClient: true, DisableCache: true, DisableRetry: true,
+		Dialer: net.Dialer{Timeout: timeout}, ConnWriteTimeout: timeout,
+		ClientSetInfo: rueidis.DisableClientSetInfo,
+	})
+	if err != nil {
+		if c != nil {
+			c.Close()
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
 func ping(addr string) error {
-	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 500 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, MaxRetries: -1, DisableIdentity: true})
+	c, err := dial(addr, 500*time.Millisecond)
+	if err != nil {
+		return err
+	}
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	return c.Ping(ctx).Err()
+	return c.Do(ctx, c.B().Ping().Build()).Error()
 }
 
 // Prefix returns a key prefix unique to this test and run, so parallel tests
@@ -89,35 +135,35 @@ func Prefix(t testing.TB) string {
 	return "logateway-test:" + name + ":" + hex.EncodeToString(b[:]) + ":"
 }
 
-// FlushPrefix deletes every key under prefix (SCAN + UNLINK), never more.
+// FlushPrefix deletes every key under prefix (SCAN + DEL), never more.
 func FlushPrefix(t testing.TB, addr, prefix string) {
 	t.Helper()
 	if prefix == "" {
 		t.Fatal("redistest: FlushPrefix with an empty prefix would delete everything; refusing")
 	}
-	c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
+	c, err := dial(addr, 2*time.Second)
+	if err != nil {
+		t.Errorf("redistest: cleaning keys under %q: %v", prefix, err)
+		return
+	}
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	iter := c.Scan(ctx, 0, escapeGlob(prefix)+"*", 1000).Iterator()
-	var batch []string
-	for iter.Next(ctx) {
-		batch = append(batch, iter.Val())
-		if len(batch) == 500 {
-			if err := c.Del(ctx, batch...).Err(); err != nil {
+	cursor := uint64(0)
+	for {
+		e, err := c.Do(ctx, c.B().Scan().Cursor(cursor).Match(escapeGlob(prefix)+"*").Count(1000).Build()).AsScanEntry()
+		if err != nil {
+			t.Errorf("redistest: scanning keys under %q: %v", prefix, err)
+			return
+		}
+		if len(e.Elements) > 0 {
+			if err := c.Do(ctx, c.B().Del().Key(e.Elements...).Build()).Error(); err != nil {
 				t.Errorf("redistest: deleting keys under %q: %v", prefix, err)
 				return
 			}
-			batch = batch[:0]
 		}
-	}
-	if err := iter.Err(); err != nil {
-		t.Errorf("redistest: scanning keys under %q: %v", prefix, err)
-		return
-	}
-	if len(batch) > 0 {
-		if err := c.Del(ctx, batch...).Err(); err != nil {
-			t.Errorf("redistest: deleting keys under %q: %v", prefix, err)
+		if cursor = e.Cursor; cursor == 0 {
+			return
 		}
 	}
 }

@@ -13,59 +13,34 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/logateway/logateway/internal/redistest"
 )
 
-// getCounter counts GET commands a client sends, alone or pipelined.
+// getCounter is a Hook counting the GETs a store sent to Redis; a Get the
+// client-side cache answered sends none.
 type getCounter struct{ n atomic.Int64 }
 
-func (g *getCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (g *getCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		if cmd.Name() == "get" {
-			g.n.Add(1)
-		}
-		return next(ctx, cmd)
-	}
-}
-func (g *getCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		for _, c := range cmds {
-			if c.Name() == "get" {
-				g.n.Add(1)
-			}
-		}
-		return next(ctx, cmds)
+func (g *getCounter) Command(_ context.Context, name string, _ time.Time, _ bool) {
+	if name == "get" {
+		g.n.Add(1)
 	}
 }
 
-// cachedStore opens a RedisStore with the local cache on addr/prefix and
-// waits until its subscription is live.
+// cachedStore opens a RedisStore with the cache on addr/prefix.
 func cachedStore(t *testing.T, addr, prefix string, ttl time.Duration) (*RedisStore, *getCounter) {
 	t.Helper()
+	gc := &getCounter{}
 	s, err := NewRedisStore(RedisOptions{Addrs: []string{addr}, KeyPrefix: prefix, LocalCacheTTL: ttl,
-		DialTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
+		DialTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond,
+		Hooks: []Hook{gc}})
 	if err != nil {
 		t.Fatalf("NewRedisStore: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	gc := &getCounter{}
-	s.Client().AddHook(gc)
-	waitLive(t, s, 5*time.Second)
-	return s, gc
-}
-
-func waitLive(t *testing.T, s *RedisStore, within time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !s.cache.usable() {
-		if time.Now().After(deadline) {
-			t.Fatalf("the store's invalidation subscription did not go live within %v", within)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !s.CacheOn() {
+		t.Fatalf("the store at %s did not turn the client-side cache on (the server must support RESP3 CLIENT TRACKING, Redis 6 or later)", addr)
 	}
+	return s, gc
 }
 
 // pollGet calls get until ok accepts its answer or within passes, and
@@ -88,10 +63,7 @@ func pollGet(t *testing.T, within time.Duration, what string, get func() (*Recor
 func TestRedisLocalCache(t *testing.T) {
 	ctx := context.Background()
 	addr := redistest.Addr(t)
-	if !redistest.IsReal(t, addr) {
-		// miniredis has pub/sub, but the point is the real server's behaviour.
-		t.Logf("testing the local cache against miniredis at %s", addr)
-	}
+	requireTracking(t, addr)
 	newPair := func(t *testing.T, ttl time.Duration) (a, b *RedisStore, bGets *getCounter, prefix string) {
 		prefix = redistest.Prefix(t)
 		t.Cleanup(func() { redistest.FlushPrefix(t, addr, prefix) })
@@ -215,11 +187,13 @@ func TestRedisLocalCache(t *testing.T) {
 		}
 	})
 
-	t.Run("an entry lives the cache TTL and no longer", func(t *testing.T) {
+	t.Run("a change by anyone else is seen at once, expiry by the cache TTL", func(t *testing.T) {
 		prefix := redistest.Prefix(t)
 		t.Cleanup(func() { redistest.FlushPrefix(t, addr, prefix) })
 		b, bGets := cachedStore(t, addr, prefix, 300*time.Millisecond)
-		// A writer that does not publish (cache off) shows what B serves.
+		// An operator with redis-cli, or a store without the cache: Redis
+		// itself tells B, nothing of ours announces the change.
+		op := redistest.NewAdmin(t, addr)
 		quiet, err := NewRedisStore(RedisOptions{Addrs: []string{addr}, KeyPrefix: prefix})
 		if err != nil {
 			t.Fatal(err)
@@ -230,23 +204,29 @@ func TestRedisLocalCache(t *testing.T) {
 		if err := quiet.Put(ctx, id, rec, time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		filled := time.Now()
-		if _, err := b.Get(ctx, id); err != nil {
-			t.Fatal(err)
-		}
+		warmCache(t, b, bGets, id)
 		rec.Version = 2
 		if err := quiet.Update(ctx, id, rec, time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := b.Get(ctx, id); time.Since(filled) < 250*time.Millisecond && got.Version != 1 {
-			t.Fatalf("Get within the TTL: got version %d, want the cached 1 (the cache did not serve)", got.Version)
-		}
-		took := pollGet(t, time.Second, "the unannounced Update after the TTL", func() (*Record, error) { return b.Get(ctx, id) },
+		took := pollGet(t, 100*time.Millisecond, "an Update by a store without the cache", func() (*Record, error) { return b.Get(ctx, id) },
 			func(r *Record, err error) bool { return err == nil && r.Version == 2 })
-		if since := time.Since(filled); since < 300*time.Millisecond || since > 600*time.Millisecond {
-			t.Errorf("version 2 appeared %v after the fill, want after the 300ms TTL and soon after (polled %v)", since, took)
+		t.Logf("B saw the other store's Update after %v", took)
+
+		warmCache(t, b, bGets, id)
+		before := bGets.n.Load()
+		time.Sleep(350 * time.Millisecond)
+		if _, err := b.Get(ctx, id); err != nil || bGets.n.Load() == before {
+			t.Errorf("a Get 350ms after the fill with a 300ms cache TTL: want one GET to Redis, sent %d (err %v)", bGets.n.Load()-before, err)
 		}
-		t.Logf("GETs sent: %d", bGets.n.Load())
+
+		warmCache(t, b, bGets, id)
+		if err := op.Do("DEL", b.recordKey(id)).Error(); err != nil {
+			t.Fatal(err)
+		}
+		took = pollGet(t, 100*time.Millisecond, "an operator's DEL", func() (*Record, error) { return b.Get(ctx, id) },
+			func(_ *Record, err error) bool { return errors.Is(err, ErrNotFound) })
+		t.Logf("B saw the operator's DEL after %v", took)
 	})
 
 	t.Run("an entry does not outlive the record in Redis", func(t *testing.T) {
@@ -261,29 +241,6 @@ func TestRedisLocalCache(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		if _, err := b.Get(ctx, id); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("Get after the record's TTL: want ErrNotFound, got %v", err)
-		}
-	})
-
-	t.Run("the cache holds at most its bound", func(t *testing.T) {
-		a, b, _, _ := newPair(t, 10*time.Second)
-		b.cache.max = 16
-		ids := make([]string, 100)
-		for i := range ids {
-			ids[i] = testID(t) + "-" + string(rune('a'+i%26)) + strings.Repeat("x", i)
-			if err := a.Put(ctx, ids[i], sampleRecord(i), time.Minute); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for round := range 3 {
-			for i, id := range ids {
-				got, err := b.Get(ctx, id)
-				if err != nil || !sameRecord(got, sampleRecord(i)) {
-					t.Fatalf("round %d, Get %d: want record %d, got %+v, %v", round, i, i, got, err)
-				}
-				if n := b.cache.len(); n > 16 {
-					t.Fatalf("cache holds %d entries, want at most 16", n)
-				}
-			}
 		}
 	})
 
@@ -320,14 +277,24 @@ func TestRedisLocalCache(t *testing.T) {
 	})
 }
 
+// requireTracking skips (fails in CI) when addr is not a real Redis: the
+// cache is Redis's CLIENT TRACKING, which miniredis does not have.
+func requireTracking(t *testing.T, addr string) {
+	t.Helper()
+	if redistest.IsReal(t, addr) {
+		return
+	}
+	if os.Getenv("CI") == "true" || os.Getenv("LOGATEWAY_REQUIRE_REDIS") == "1" {
+		t.Fatalf("the client-side cache needs a real Redis (CLIENT TRACKING), and CI=true or LOGATEWAY_REQUIRE_REDIS=1 requires one; %s is not", addr)
+	}
+	t.Skipf("the client-side cache needs a real Redis (CLIENT TRACKING); %s is miniredis", addr)
+}
+
 // ownRedisServer starts a redis-server of this test's own on a free port,
 // so its connections can be killed and the server stopped without touching
 // the shared one.
 func ownRedisServer(t *testing.T) (addr string, stop func()) {
 	t.Helper()
-	// go-redis logs each failed dial; with the server stopped on purpose
-	// that is noise around the test's own messages.
-	redis.SetLogger(quietLog{})
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv("CI") == "true" || os.Getenv("LOGATEWAY_REQUIRE_REDIS") == "1" {
@@ -351,107 +318,52 @@ func ownRedisServer(t *testing.T) (addr string, stop func()) {
 			return
 		}
 		stopped = true
-		c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true, MaxRetries: -1})
-		defer c.Close()
-		_ = c.ShutdownNoSave(context.Background()).Err() // the reply is a closed connection
+		shutdownRedis(addr)
 	}
 	t.Cleanup(stop)
 	return addr, stop
 }
 
-func TestRedisLocalCacheWithoutSubscription(t *testing.T) {
+// TestRedisLocalCacheWhenTheConnectionDrops: the cache lives on the
+// connection that Redis tracks. When that connection ends, rueidis drops the
+// cache with it, so an invalidation Redis could not deliver is never missed.
+func TestRedisLocalCacheWhenTheConnectionDrops(t *testing.T) {
 	ctx := context.Background()
 	addr, stop := ownRedisServer(t)
 	const prefix = "logateway-cache-test:"
 	b, bGets := cachedStore(t, addr, prefix, 10*time.Second)
-	// Writes from a store without the cache are never announced: only the
-	// flush on resubscribing can keep B from serving the old record.
-	quiet, err := NewRedisStore(RedisOptions{Addrs: []string{addr}, KeyPrefix: prefix})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer quiet.Close()
-	admin := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
-	defer admin.Close()
-
+	admin := redistest.NewAdmin(t, addr)
 	id := testID(t)
 	rec := sampleRecord(1)
-	if err := quiet.Put(ctx, id, rec, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	warm := func() { t.Helper(); warmCache(t, b, bGets, id) }
+	putRaw(t, admin, b, id, rec) // a Put by b would keep b off its cache for ownWriteWindow
 
-	t.Run("a killed subscription bypasses and then flushes the cache", func(t *testing.T) {
-		warm()
-		lives := b.cache.lives.Load()
-		killed, err := admin.ClientKillByFilter(ctx, "TYPE", "pubsub").Result()
-		if err != nil || killed != 1 {
-			t.Fatalf("CLIENT KILL TYPE pubsub: killed %d (%v), want B's one subscription", killed, err)
+	t.Run("a killed connection takes its cache with it", func(t *testing.T) {
+		warmCache(t, b, bGets, id)
+		killed, err := admin.Do("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes").AsInt64()
+		if err != nil || killed < 1 {
+			t.Fatalf("CLIENT KILL TYPE normal SKIPME yes: killed %d (%v), want B's connection", killed, err)
 		}
-		// Written after the kill and never announced: B can only learn of
-		// it from Redis.
+		// Written while B is not connected, by the admin connection the
+		// kill skipped: no invalidation can reach B.
 		rec.Version = 2
-		if err := quiet.Update(ctx, id, rec, time.Minute); err != nil {
-			t.Fatal(err)
-		}
-		// B notices the closed connection within microseconds (the window
-		// in which an invalidation can be missed). From then until it has
-		// resubscribed every Get reads Redis, and resubscribing flushed the
-		// cache: version 2 either way.
-		start := time.Now()
-		for b.cache.usable() && b.cache.lives.Load() == lives {
-			if time.Since(start) > cacheLease {
-				t.Fatalf("B did not notice its subscription was killed within %v", cacheLease)
+		putRaw(t, admin, b, id, rec)
+		took := pollGet(t, 100*time.Millisecond, "the Update written while B was disconnected", func() (*Record, error) { return b.Get(ctx, id) },
+			func(r *Record, err error) bool { return err == nil && r.Version == 2 })
+		t.Logf("B answered version 2 after %v", took)
+		for range 20 {
+			if got, err := b.Get(ctx, id); err != nil || got.Version != 2 {
+				t.Fatalf("Get after the reconnect: want version 2, got %v, %v", got.Version, err)
 			}
-			time.Sleep(100 * time.Microsecond)
 		}
-		t.Logf("B noticed the killed subscription within %v", time.Since(start))
-		for range 200 {
-			got, err := b.Get(ctx, id)
-			if err != nil || got.Version != 2 {
-				t.Fatalf("Get after the subscription was killed: want version 2, got %v, %v", got.Version, err)
-			}
-			time.Sleep(time.Millisecond)
-		}
-		if b.cache.lives.Load() == lives {
-			t.Errorf("B did not resubscribe within 200ms of the kill")
-		}
-		waitLive(t, b, 2*time.Second)
-		warm() // and the cache works again
-	})
-
-	t.Run("while unsubscribed every Get goes to Redis", func(t *testing.T) {
-		warm()
-		b.cache.live.Store(false) // as the subscriber does on a dropped connection
-		b.sub.dropConnection()
-		before := bGets.n.Load()
-		seen := 0
-		for range 5 {
-			if b.cache.usable() {
-				break // resubscribed meanwhile: the rest of this loop proves nothing
-			}
-			if _, err := b.Get(ctx, id); err != nil {
-				t.Fatal(err)
-			}
-			seen++
-		}
-		if n := bGets.n.Load() - before; n < int64(seen) {
-			t.Errorf("%d Gets while unsubscribed sent %d GETs, want one each", seen, n)
-		}
-		waitLive(t, b, 2*time.Second)
+		warmCache(t, b, bGets, id) // and the cache works again
 	})
 
 	t.Run("with Redis stopped Get is ErrUnavailable, not the cached record", func(t *testing.T) {
-		warm()
+		warmCache(t, b, bGets, id)
 		stop()
-		start := time.Now()
-		for b.cache.usable() {
-			if time.Since(start) > cacheLease {
-				t.Fatalf("the cache was still trusted %v after Redis stopped", time.Since(start))
-			}
-			time.Sleep(time.Millisecond)
-		}
-		t.Logf("the cache stopped being trusted %v after SHUTDOWN returned", time.Since(start))
+		took := pollGet(t, 200*time.Millisecond, "ErrUnavailable after SHUTDOWN", func() (*Record, error) { return b.Get(ctx, id) },
+			func(_ *Record, err error) bool { return errors.Is(err, ErrUnavailable) })
+		t.Logf("B stopped answering from its cache %v after SHUTDOWN returned", took)
 		for range 3 {
 			if _, err := b.Get(ctx, id); !errors.Is(err, ErrUnavailable) {
 				t.Fatalf("Get with Redis stopped: want ErrUnavailable, got %v", err)
@@ -460,12 +372,8 @@ func TestRedisLocalCacheWithoutSubscription(t *testing.T) {
 	})
 }
 
-type quietLog struct{}
-
-func (quietLog) Printf(context.Context, string, ...any) {}
-
-// warmCache Gets id until B answers it from the cache. A store's own write
-// comes back to it as an invalidation, which may evict the first fill.
+// warmCache Gets id until B answers it from the cache (a Get that sends no
+// GET).
 func warmCache(t *testing.T, b *RedisStore, gets *getCounter, id string) {
 	t.Helper()
 	ctx := context.Background()
@@ -478,4 +386,17 @@ func warmCache(t *testing.T, b *RedisStore, gets *getCounter, id string) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	t.Fatalf("50 tries to warm the cache: every second Get still went to Redis")
+}
+
+// putRaw writes rec for id as the store would, through admin: a write by
+// someone else, which the store learns of only from Redis.
+func putRaw(t *testing.T, admin *redistest.Admin, s *RedisStore, id string, rec *Record) {
+	t.Helper()
+	blob, err := seal(s.recordKey(id), id, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.Do("SET", s.recordKey(id), string(blob), "PX", "60000").Error(); err != nil {
+		t.Fatalf("SET through the admin client: %v", err)
+	}
 }
