@@ -52,7 +52,7 @@ func runGateway(cfgPath string, prefill int) error {
 	switch cfg.Session.Store {
 	case "redis":
 		r := cfg.Session.Redis
-		store, err = session.NewRedisStore(session.RedisOptions{Addrs: r.Addrs, DB: r.DB, KeyPrefix: r.KeyPrefix, LocalCacheTTL: r.LocalCacheTTL.D()})
+		store, err = session.NewRedisStore(session.RedisOptions{Addrs: r.Addrs, DB: r.DB, KeyPrefix: r.KeyPrefix, LocalCacheTTL: max(r.LocalCacheTTL.D(), 0)})
 		if err != nil {
 			return err
 		}

@@ -17,6 +17,7 @@ func TestDuration(t *testing.T) {
 		{"2h", 2 * time.Hour, "2h"},
 		{"1h30m", 90 * time.Minute, "1h30m"},
 		{"500ms", 500 * time.Millisecond, "500ms"},
+		{"off", time.Duration(Off), "off"},
 	}
 	for _, tc := range cases {
 		var d Duration

@@ -100,14 +100,16 @@ type Redis struct {
 	PasswordFile string   `yaml:"password_file"`
 	TLS          bool     `yaml:"tls"`
 	KeyPrefix    string   `yaml:"key_prefix" default:"logateway:"`
-	PoolSize     int      `yaml:"pool_size"`
+	PoolSize     int      `yaml:"pool_size"` // connections for large batches only; commands share one pipelined connection per server
 	DialTimeout  Duration `yaml:"dial_timeout" default:"2s"`
 	ReadTimeout  Duration `yaml:"read_timeout" default:"1s"`
 	WriteTimeout Duration `yaml:"write_timeout" default:"1s"`
-	// LocalCacheTTL > 0 lets each replica answer repeated reads of a session
-	// from memory for at most this long, invalidated across replicas over
-	// pub/sub; 0 reads Redis on every request. 100ms to 10s.
-	LocalCacheTTL Duration `yaml:"local_cache_ttl"`
+	// Each replica answers repeated reads of a session from memory for at
+	// most this long, with Redis's server-assisted client-side caching
+	// (Redis tells the replica of every change to a session it read, expiry
+	// and deletion included; needs Redis 6 or later). "off" reads Redis on
+	// every request. 100ms to 10s.
+	LocalCacheTTL Duration `yaml:"local_cache_ttl" default:"2s"`
 
 	// Password is the resolved password (password_env or password_file), filled by Load.
 	Password string `yaml:"-"`

@@ -52,8 +52,8 @@ func validateSession(c *Config, ps *problems) {
 		positive(ps, "session.redis.dial_timeout", r.DialTimeout)
 		positive(ps, "session.redis.read_timeout", r.ReadTimeout)
 		positive(ps, "session.redis.write_timeout", r.WriteTimeout)
-		if d := r.LocalCacheTTL; d != 0 && (d < Duration(100*time.Millisecond) || d > Duration(10*time.Second)) {
-			ps.add("session.redis.local_cache_ttl", "use 0 (off) or a duration from 100ms to 10s, e.g. 2s", "%s is outside 100ms..10s", d)
+		if d := r.LocalCacheTTL; d != 0 && d != Off && (d < Duration(100*time.Millisecond) || d > Duration(10*time.Second)) {
+			ps.add("session.redis.local_cache_ttl", "use off or a duration from 100ms to 10s, e.g. 2s (the default)", "%s is outside 100ms..10s", d)
 		}
 	}
 	if r.PasswordEnv != "" && r.PasswordFile != "" {

@@ -50,6 +50,16 @@ func TestValidateRules(t *testing.T) {
 			c.Session.Redis.Addrs = []string{"127.0.0.1:6379"}
 			c.Session.Redis.LocalCacheTTL = Duration(2e9)
 		}, "", ""},
+		{"a redis local cache turned off is valid", false, func(c *Config) {
+			c.Session.Store = "redis"
+			c.Session.Redis.Addrs = []string{"127.0.0.1:6379"}
+			c.Session.Redis.LocalCacheTTL = Off
+		}, "", ""},
+		{"off where a positive duration is needed is refused", false, func(c *Config) {
+			c.Session.Store = "redis"
+			c.Session.Redis.Addrs = []string{"127.0.0.1:6379"}
+			c.Session.Redis.ReadTimeout = Off
+		}, "session.redis.read_timeout", "off is not positive"},
 		{"a redis local cache under 100ms is refused", false, func(c *Config) {
 			c.Session.Store = "redis"
 			c.Session.Redis.Addrs = []string{"127.0.0.1:6379"}

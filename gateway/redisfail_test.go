@@ -200,16 +200,17 @@ func startOutageEnv(t *testing.T, edit ...func(*harness.Options)) *outageEnv {
 }
 
 // outageCacheTTL is session.redis.local_cache_ttl for startOutageEnv's
-// replicas: 0 for the tests as written, on while
-// TestRedisOutagesWithTheLocalCache runs them again (tests here are not
-// parallel, so the switch is seen by exactly those runs).
-var outageCacheTTL time.Duration
+// replicas: on (the default), long enough that only Redis's invalidations
+// keep the replicas right, and 0 while TestRedisOutagesWithoutTheLocalCache
+// runs the tests again (tests here are not parallel, so the switch is seen
+// by exactly those runs). A replica's cache of sessions must not change what
+// a visitor gets during an outage: 503 and readiness false.
+var outageCacheTTL = 10 * time.Second
 
-// A replica's cache of sessions must not change what a visitor gets during
-// an outage: 503 and readiness false, never a session served from memory.
-func TestRedisOutagesWithTheLocalCache(t *testing.T) {
-	outageCacheTTL = 10 * time.Second
-	defer func() { outageCacheTTL = 0 }()
+// The outage tests with session.redis.local_cache_ttl off.
+func TestRedisOutagesWithoutTheLocalCache(t *testing.T) {
+	outageCacheTTL = 0
+	defer func() { outageCacheTTL = 10 * time.Second }()
 	for _, tc := range []struct {
 		name string
 		test func(*testing.T)

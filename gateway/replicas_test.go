@@ -42,10 +42,25 @@ func redisStores(t testing.TB, addr string, opts session.RedisOptions) func(int)
 	}
 }
 
-// startRedisReplicas runs n replicas on the shared test Redis.
+// startRedisReplicas runs n replicas on the shared test Redis, with the
+// client-side cache as configured by default, or off while
+// TestReplicasWithoutTheLocalCache runs.
 func startRedisReplicas(t *testing.T, n int, o harness.Options) *harness.Replicas {
 	t.Helper()
-	return harness.StartReplicas(t, n, o, redisStores(t, redistest.Addr(t), session.RedisOptions{}))
+	return harness.StartReplicas(t, n, o, redisStores(t, redistest.Addr(t), session.RedisOptions{LocalCacheTTL: replicaCacheTTL}))
+}
+
+// defaultCacheTTL is session.redis.local_cache_ttl's default.
+const defaultCacheTTL = 2 * time.Second
+
+var replicaCacheTTL = defaultCacheTTL
+
+// The replica tests again with session.redis.local_cache_ttl off.
+func TestReplicasWithoutTheLocalCache(t *testing.T) {
+	replicaCacheTTL = 0
+	defer func() { replicaCacheTTL = defaultCacheTTL }()
+	t.Run("one session from sign-in to sign-out", TestReplicasShareOneSessionFromSignInToSignOut)
+	t.Run("an expired token is refreshed once for 200 requests", TestReplicasRefreshAnExpiredTokenOnceFor200Requests)
 }
 
 // highFrontdoorLimit lifts the per-session frontdoor rate limit so a burst of

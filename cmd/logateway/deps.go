@@ -94,7 +94,7 @@ func newStore(cfg *config.Config, hooks ...session.Hook) (session.Store, error) 
 			Addrs: r.Addrs, MasterName: r.MasterName, DB: r.DB, Username: r.Username, Password: r.Password,
 			TLS: tc, KeyPrefix: r.KeyPrefix, PoolSize: r.PoolSize,
 			DialTimeout: r.DialTimeout.D(), ReadTimeout: r.ReadTimeout.D(), WriteTimeout: r.WriteTimeout.D(),
-			LocalCacheTTL: r.LocalCacheTTL.D(), Hooks: hooks,
+			LocalCacheTTL: max(r.LocalCacheTTL.D(), 0), Hooks: hooks, // off is -1
 		})
 	}
 	return nil, fmt.Errorf("session.store: %q is not a store; use memory or redis", cfg.Session.Store)
