@@ -146,22 +146,9 @@ func ReadFile(path string) (File, error) {
 func (f File) Config(origin string, callbackURLs, hostOrigins []string) (Config, error) {
 	c := DefaultConfig(origin, callbackURLs, hostOrigins)
 	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("devorg config: %s: %s", key, fmt.Sprintf(format, args...)))
-	}
-	set := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
-	setDur := func(dst *time.Duration, v time.Duration) {
-		if v != 0 {
-			*dst = v
-		}
-	}
-	set(&c.OrgID, f.OrgID)
-	set(&c.OrgType, f.OrgType)
-	set(&c.LoginHost, f.LoginHost)
+	setString(&c.OrgID, f.OrgID)
+	setString(&c.OrgType, f.OrgType)
+	setString(&c.LoginHost, f.LoginHost)
 	setDur(&c.SessionTimeout, f.SessionTimeout)
 	setDur(&c.CodeLifetime, f.CodeLifetime)
 	setDur(&c.OTPLifetime, f.OTPLifetime)
@@ -175,87 +162,105 @@ func (f File) Config(origin string, callbackURLs, hostOrigins []string) (Config,
 	if f.Users != nil {
 		c.Users = nil
 		for i, u := range f.Users {
-			active := u.Active == nil || *u.Active
-			if u.ID == "" {
-				u.ID = fmt.Sprintf("005devorgfile%05d", i)
-			}
-			if u.Name == "" {
-				u.Name = strings.SplitN(u.Username, "@", 2)[0]
-			}
-			if u.Email == "" {
-				u.Email = u.Username
-			}
-			c.Users = append(c.Users, User{ID: u.ID, Username: u.Username, Password: u.Password, Name: u.Name, Email: u.Email, Active: active, APIOnly: u.APIOnly})
+			c.Users = append(c.Users, u.user(i))
 		}
 	}
-
 	if f.Apps != nil {
 		c.Apps = nil
 		for i, a := range f.Apps {
-			key := fmt.Sprintf("apps[%d]", i)
-			app := App{Name: a.Name, ClientID: a.ClientID, ClientSecret: a.ClientSecret, CallbackURLs: a.CallbackURLs,
-				Scopes: a.Scopes, RunAsUsername: a.RunAs, RequirePKCE: a.RequirePKCE == nil || *a.RequirePKCE,
-				RequireSecretForWebServer: a.RequireSecretForWebServer, RequireSecretForRefresh: a.RequireSecretForRefresh,
-				RefreshTokenRotation: a.RefreshTokenRotation, PermittedUsers: a.PermittedUsers,
-				AssignedUsernames: a.PreAuthorized, RefreshTokenIdleTTL: a.RefreshTokenIdleTTL}
-			if app.Name == "" {
-				app.Name = a.ClientID
-			}
-			if app.CallbackURLs == nil {
-				app.CallbackURLs = append([]string(nil), callbackURLs...)
-			}
-			if app.Scopes == nil {
-				app.Scopes = []string{"web", "api", "lightning", "id", "openid", "refresh_token", "profile", "email"}
-			}
-			flows := a.Flows
-			if flows == nil {
-				flows = []string{"authorization_code", "refresh_token"}
-			}
-			for _, fl := range flows {
-				switch fl {
-				case "authorization_code":
-					app.AuthorizationCode = true
-				case "refresh_token":
-					app.RefreshToken = true
-				case "jwt_bearer":
-					app.JWTBearer = true
-				case "client_credentials":
-					app.ClientCredentials = true
-				default:
-					bad(key+".flows", "%q is not a flow; use authorization_code, refresh_token, jwt_bearer or client_credentials", fl)
-				}
-			}
-			if a.CertificateFile != "" {
-				pem, err := os.ReadFile(a.CertificateFile)
-				if err != nil {
-					bad(key+".certificate_file", "%v (make one with: logateway keygen --out DIR)", err)
-				}
-				app.CertificatePEM = string(pem)
-			} else if app.JWTBearer {
-				bad(key+".certificate_file", "the jwt_bearer flow needs the certificate that verifies assertions (logateway keygen writes jwt.crt)")
-			}
+			app, err := a.app(fmt.Sprintf("apps[%d]", i), callbackURLs)
+			errs = append(errs, err)
 			c.Apps = append(c.Apps, app)
 		}
 	}
-
 	if f.LightningOutApps != nil {
 		c.LOApps = nil
 		for _, l := range f.LightningOutApps {
 			c.LOApps = append(c.LOApps, LOApp{ID: l.ID, Name: l.Name, Enabled: l.Enabled == nil || *l.Enabled})
 		}
 	}
-
 	for _, s := range f.Sites {
 		c.Sites = append(c.Sites, Site(s))
 	}
+	f.Knobs.apply(&c)
 
-	k, as := f.Knobs, &c.Assumptions
-	c.Knobs = k.HTTP == nil || *k.HTTP
-	setBool := func(dst *bool, v *bool) {
-		if v != nil {
-			*dst = *v
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// user is the file's i-th user with its defaults: an id from its index, the name
+// from the username's local part, the username as email, active.
+func (u FileUser) user(i int) User {
+	if u.ID == "" {
+		u.ID = fmt.Sprintf("005devorgfile%05d", i)
+	}
+	if u.Name == "" {
+		u.Name = strings.SplitN(u.Username, "@", 2)[0]
+	}
+	if u.Email == "" {
+		u.Email = u.Username
+	}
+	return User{ID: u.ID, Username: u.Username, Password: u.Password, Name: u.Name, Email: u.Email,
+		Active: u.Active == nil || *u.Active, APIOnly: u.APIOnly}
+}
+
+// app is the ECA the file describes at key, with DefaultConfig's callbacks, scopes
+// and flows where it names none; the certificate file is read here.
+func (a FileApp) app(key string, callbackURLs []string) (App, error) {
+	var errs []error
+	bad := func(k, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("devorg config: %s: %s", k, fmt.Sprintf(format, args...)))
+	}
+	app := App{Name: a.Name, ClientID: a.ClientID, ClientSecret: a.ClientSecret, CallbackURLs: a.CallbackURLs,
+		Scopes: a.Scopes, RunAsUsername: a.RunAs, RequirePKCE: a.RequirePKCE == nil || *a.RequirePKCE,
+		RequireSecretForWebServer: a.RequireSecretForWebServer, RequireSecretForRefresh: a.RequireSecretForRefresh,
+		RefreshTokenRotation: a.RefreshTokenRotation, PermittedUsers: a.PermittedUsers,
+		AssignedUsernames: a.PreAuthorized, RefreshTokenIdleTTL: a.RefreshTokenIdleTTL}
+	if app.Name == "" {
+		app.Name = a.ClientID
+	}
+	if app.CallbackURLs == nil {
+		app.CallbackURLs = append([]string(nil), callbackURLs...)
+	}
+	if app.Scopes == nil {
+		app.Scopes = defaultAppScopes()
+	}
+	flows := a.Flows
+	if flows == nil {
+		flows = []string{"authorization_code", "refresh_token"}
+	}
+	for _, fl := range flows {
+		switch fl {
+		case "authorization_code":
+			app.AuthorizationCode = true
+		case "refresh_token":
+			app.RefreshToken = true
+		case "jwt_bearer":
+			app.JWTBearer = true
+		case "client_credentials":
+			app.ClientCredentials = true
+		default:
+			bad(key+".flows", "%q is not a flow; use authorization_code, refresh_token, jwt_bearer or client_credentials", fl)
 		}
 	}
+	if a.CertificateFile != "" {
+		pem, err := os.ReadFile(a.CertificateFile)
+		if err != nil {
+			bad(key+".certificate_file", "%v (make one with: logateway keygen --out DIR)", err)
+		}
+		app.CertificatePEM = string(pem)
+	} else if app.JWTBearer {
+		bad(key+".certificate_file", "the jwt_bearer flow needs the certificate that verifies assertions (logateway keygen writes jwt.crt)")
+	}
+	return app, errors.Join(errs...)
+}
+
+// apply sets the knobs the file names; each left out keeps its default.
+func (k FileKnobs) apply(c *Config) {
+	as := &c.Assumptions
+	c.Knobs = k.HTTP == nil || *k.HTTP
 	setBool(&as.UIBridgeSilentBadToken, k.UIBridgeSilentBadToken)
 	setBool(&as.UIBridgeJSONErrors, k.UIBridgeJSONErrors)
 	setBool(&as.IssuerIsLoginHost, k.IssuerIsLoginHost)
@@ -273,11 +278,24 @@ func (f File) Config(origin string, callbackURLs, hostOrigins []string) (Config,
 		as.JWTAudiences = k.JWTAudiences
 	}
 	setDur(&as.JWTMaxLifetime, k.JWTMaxLifetime)
+}
 
-	if err := errors.Join(errs...); err != nil {
-		return Config{}, err
+func setString(dst *string, v string) {
+	if v != "" {
+		*dst = v
 	}
-	return c, nil
+}
+
+func setDur(dst *time.Duration, v time.Duration) {
+	if v != 0 {
+		*dst = v
+	}
+}
+
+func setBool(dst *bool, v *bool) {
+	if v != nil {
+		*dst = *v
+	}
 }
 
 // Approvals are the (username, client id) pairs the file marks as approved once on the
