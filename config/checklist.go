@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -78,30 +79,50 @@ func siteChecklist(w io.Writer, c *Config, s *Site, idx int) {
 	if c.Dev {
 		fmt.Fprintln(w, "    DEV MODE: the emulated org already matches this; the steps below are what a real org needs.")
 	}
-	st := &steps{w: w}
-	jwtSignin := s.Signin.Flow == "jwt-bearer"
-	serviceJWT, serviceCC := false, false
-	var ccPrefixes []string
-	for _, r := range s.APIRelay {
-		if r.Identity == "service" {
-			switch r.ServiceFlow {
-			case "jwt-bearer":
-				serviceJWT = true
-			case "client-credentials":
-				serviceCC = true
-				ccPrefixes = append(ccPrefixes, r.Prefix)
-			}
-		}
+	st := newSiteSteps(w, c, s)
+	st.externalClientApp()
+	st.flowEnablement()
+	st.security()
+	st.policies()
+	if s.Embeds() {
+		st.lightningOut()
 	}
-	hasScope := func(name string) bool {
-		for _, sc := range s.ECA.Scopes {
-			if sc == name {
-				return true
-			}
-		}
-		return false
-	}
+	st.signOutAndTheRest()
+	fmt.Fprintln(w, "    Salesforce takes several minutes (about 10) to apply changes to the app.")
+}
 
+// siteSteps numbers the Setup steps of one site and knows which flows it uses.
+type siteSteps struct {
+	*steps
+	c *Config
+	s *Site
+
+	jwtSignin             bool     // signin.flow jwt-bearer
+	serviceJWT, serviceCC bool     // some api_relay route uses that service flow
+	ccPrefixes            []string // the client-credentials routes' prefixes
+}
+
+func newSiteSteps(w io.Writer, c *Config, s *Site) *siteSteps {
+	st := &siteSteps{steps: &steps{w: w}, c: c, s: s, jwtSignin: s.Signin.Flow == "jwt-bearer"}
+	for _, r := range s.APIRelay {
+		if r.Identity != "service" {
+			continue
+		}
+		switch r.ServiceFlow {
+		case "jwt-bearer":
+			st.serviceJWT = true
+		case "client-credentials":
+			st.serviceCC = true
+			st.ccPrefixes = append(st.ccPrefixes, r.Prefix)
+		}
+	}
+	return st
+}
+
+func (st *siteSteps) hasScope(name string) bool { return slices.Contains(st.s.ECA.Scopes, name) }
+
+func (st *siteSteps) externalClientApp() {
+	s := st.s
 	st.step("Setup → External Client App Manager → New External Client App (or edit the existing one):")
 	st.line("Distribution State: Local; contact email: yours")
 	st.line("API (Enable OAuth Settings): checked")
@@ -111,35 +132,41 @@ func siteChecklist(w io.Writer, c *Config, s *Site, idx int) {
 	for _, l := range consentLabels(s.ECA.Scopes) {
 		st.line("- %s", l)
 	}
-	if s.Embeds() && !hasScope("full") {
+	if s.Embeds() && !st.hasScope("full") {
 		for _, want := range accScopes {
-			if !hasScope(want) {
+			if !st.hasScope(want) {
 				st.line("- %s — Salesforce's ACC setup guide selects it too; add %s to eca.scopes", ScopeLabel(want), want)
 			}
 		}
 	}
-	if !hasScope("refresh_token") && !hasScope("offline_access") {
+	if !st.hasScope("refresh_token") && !st.hasScope("offline_access") {
 		st.line("note: without refresh_token a visitor must sign in again when the org session (%s) ends", s.Org.SessionTimeout)
 	}
+}
 
+func (st *siteSteps) flowEnablement() {
+	s := st.s
 	st.step("OAuth Settings → Flow Enablement:")
 	if s.Signin.Flow == "web-server" {
 		st.line("Enable Authorization Code and Credentials Flow: checked")
 	}
-	if jwtSignin || serviceJWT {
+	if st.jwtSignin || st.serviceJWT {
 		cert := "the certificate made with the key in signin.jwt.key_file (`logateway keygen`)"
 		if s.Signin.JWT.CertFile != "" {
 			cert = s.Signin.JWT.CertFile
 		}
 		st.line("Enable JWT Bearer Flow: checked; upload certificate: %s", cert)
 	}
-	if serviceCC {
-		st.line("Enable Client Credentials Flow: checked, with a Run As user — used only by api_relay %s", strings.Join(ccPrefixes, ", "))
+	if st.serviceCC {
+		st.line("Enable Client Credentials Flow: checked, with a Run As user — used only by api_relay %s", strings.Join(st.ccPrefixes, ", "))
 		st.line("(never for the embed: Salesforce strips the web scope from those tokens, so Lightning Out cannot use them)")
 	} else {
 		st.line("Enable Client Credentials Flow: unchecked (it has no user; Salesforce strips the web scope, so it cannot serve the embed)")
 	}
+}
 
+func (st *siteSteps) security() {
+	s := st.s
 	st.step("OAuth Settings → Security:")
 	if s.Signin.Flow == "web-server" {
 		st.line("Require secret for Web Server Flow: checked (the gateway sends it server-side)")
@@ -151,15 +178,18 @@ func siteChecklist(w io.Writer, c *Config, s *Site, idx int) {
 		}
 	}
 	st.line("Enable Refresh Token Rotation: optional (the gateway keeps the newest refresh token)")
-	if hasScope("interaction_api") {
+	if st.hasScope("interaction_api") {
 		st.line("Issue JWT-based access tokens for named users: checked (the Interaction Service API requires it)")
 	}
+}
 
+func (st *siteSteps) policies() {
+	c, s := st.c, st.s
 	st.step("External Client App → Policies → OAuth Policies:")
-	if jwtSignin || serviceJWT {
+	if st.jwtSignin || st.serviceJWT {
 		st.line("Permitted Users: Admin approved users are pre-authorized")
 		st.line("Select Profiles / Select Permission Sets: add the ones held by every user the gateway acts as")
-		if jwtSignin {
+		if st.jwtSignin {
 			st.line("(every visitor's Salesforce username, from the IdP claim signin.idp.username_claim = %s; without it Salesforce answers \"user is not admin approved to access this app\")", s.Signin.IdP.UsernameClaim)
 		}
 		for _, r := range s.APIRelay {
@@ -178,53 +208,59 @@ func siteChecklist(w io.Writer, c *Config, s *Site, idx int) {
 		st.line("then Manage Profiles / Manage Permission Sets: add the ones every visitor holds. Users without one are refused")
 		st.line("(\"user is not admin approved to access this app\"; the gateway shows them a polite 403 page).")
 	}
-	if hasScope("refresh_token") || hasScope("offline_access") {
+	if st.hasScope("refresh_token") || st.hasScope("offline_access") {
 		st.line("Refresh Token Policy: Refresh token is valid until revoked, or expires no sooner than session.absolute_timeout (%s)", c.Session.AbsoluteTimeout)
 	}
 	st.line("Session Policies → Timeout Value: %s (must equal org.session_timeout; Salesforce sends no expires_in)", s.Org.SessionTimeout)
 	st.line("Then copy Consumer Key → eca.client_id (%s)%s", s.ECA.ClientID, secretHint(s))
+}
 
-	if s.Embeds() {
-		hostOrigins := append([]string{s.URL}, s.TrustedDomains...)
-		st.step("Setup → Lightning Out 2.0 App Manager → New Lightning Out 2.0 App (or edit it):")
-		st.line("App Status: Enabled")
-		st.line("Host Page Domain Names (one per line, https://, no trailing slash):")
-		for _, o := range hostOrigins {
-			st.line("  %s", o)
-		}
-		st.line("App Components:")
-		if !s.ACC.Disabled {
-			st.line("  %s", accWrapper)
-		}
-		for _, comp := range s.LightningOut.Components {
-			st.line("  %s (and every child component it renders)", comp)
-		}
-		if s.LightningOut.AppID != "" {
-			st.line("App id shown there must equal lightning_out.app_id: %s", s.LightningOut.AppID)
-		} else {
-			st.line("Copy the app id (starts with 1Us) into lightning_out.app_id")
-		}
-		if !s.ACC.Disabled {
-			st.line("Agent %s (%s) must be active and available to the visitors' users", orDash(s.ACC.AgentLabel), s.ACC.AgentID)
-		}
-
-		if s.Org.SiteURL != "" {
-			st.step("Experience Cloud site %s (Lightning Out site-prefix %q):", s.Org.SiteURL, s.SitePrefix())
-			st.line("Visitors sign in as members of this site: the External Client App's policies must admit their profiles or permission sets")
-			st.line("Sign-in, tokens and frontdoor URLs go through the site (org.login_url %s); JWT bearer assertions carry aud %s", s.Org.LoginURL, s.Signin.JWT.Audience)
-			st.line("Lightning Out loads the components from %s/lightning-out, so the site must be published and active", s.Org.SiteURL)
-		}
-
-		st.step("Setup → Session Settings → Trusted Domains for Inline Frames → Add Domain, IFrame Type: Lightning Out:")
-		for _, o := range hostOrigins {
-			st.line("%s", hostOf(o))
-		}
-		st.line("(metadata: IframeWhiteListUrlSettings, context LightningOut; a deploy replaces the whole list)")
-
-		st.step("Setup → My Domain → Routing and Policies: deselect \"Require first-party use of Salesforce cookies\"")
-		st.line("(metadata: MyDomainSettings.isFirstPartyCookieUseRequired = false; Lightning Out needs cross-domain session cookies)")
+// lightningOut is the Lightning Out app, the Experience Cloud site, the trusted
+// iframe domains and the cookie policy: only for a site that embeds.
+func (st *siteSteps) lightningOut() {
+	s := st.s
+	hostOrigins := append([]string{s.URL}, s.TrustedDomains...)
+	st.step("Setup → Lightning Out 2.0 App Manager → New Lightning Out 2.0 App (or edit it):")
+	st.line("App Status: Enabled")
+	st.line("Host Page Domain Names (one per line, https://, no trailing slash):")
+	for _, o := range hostOrigins {
+		st.line("  %s", o)
+	}
+	st.line("App Components:")
+	if !s.ACC.Disabled {
+		st.line("  %s", accWrapper)
+	}
+	for _, comp := range s.LightningOut.Components {
+		st.line("  %s (and every child component it renders)", comp)
+	}
+	if s.LightningOut.AppID != "" {
+		st.line("App id shown there must equal lightning_out.app_id: %s", s.LightningOut.AppID)
+	} else {
+		st.line("Copy the app id (starts with 1Us) into lightning_out.app_id")
+	}
+	if !s.ACC.Disabled {
+		st.line("Agent %s (%s) must be active and available to the visitors' users", orDash(s.ACC.AgentLabel), s.ACC.AgentID)
 	}
 
+	if s.Org.SiteURL != "" {
+		st.step("Experience Cloud site %s (Lightning Out site-prefix %q):", s.Org.SiteURL, s.SitePrefix())
+		st.line("Visitors sign in as members of this site: the External Client App's policies must admit their profiles or permission sets")
+		st.line("Sign-in, tokens and frontdoor URLs go through the site (org.login_url %s); JWT bearer assertions carry aud %s", s.Org.LoginURL, s.Signin.JWT.Audience)
+		st.line("Lightning Out loads the components from %s/lightning-out, so the site must be published and active", s.Org.SiteURL)
+	}
+
+	st.step("Setup → Session Settings → Trusted Domains for Inline Frames → Add Domain, IFrame Type: Lightning Out:")
+	for _, o := range hostOrigins {
+		st.line("%s", hostOf(o))
+	}
+	st.line("(metadata: IframeWhiteListUrlSettings, context LightningOut; a deploy replaces the whole list)")
+
+	st.step("Setup → My Domain → Routing and Policies: deselect \"Require first-party use of Salesforce cookies\"")
+	st.line("(metadata: MyDomainSettings.isFirstPartyCookieUseRequired = false; Lightning Out needs cross-domain session cookies)")
+}
+
+func (st *siteSteps) signOutAndTheRest() {
+	s := st.s
 	st.step("Sign-out: the gateway revokes the visitor's token, then sends the browser to the org's end-session endpoint")
 	st.line("(%s/services/auth/idp/oidc/logout, from its discovery document) to end the Salesforce session too, asking it", strings.TrimRight(s.Org.MyDomain, "/"))
 	st.line("to send the visitor back to: %s", strings.TrimRight(s.URL, "/")+"/__lo/signedout")
@@ -238,7 +274,6 @@ func siteChecklist(w io.Writer, c *Config, s *Site, idx int) {
 	if s.Embeds() {
 		st.step("Visitors' browsers must allow third-party cookies for the org's domains (Safari: Prevent cross-site tracking), or serve the org on a custom domain under the site's registrable domain.")
 	}
-	fmt.Fprintln(w, "    Salesforce takes several minutes (about 10) to apply changes to the app.")
 }
 
 // consentLabels are the lines Salesforce's consent page lists for the scopes: each

@@ -31,6 +31,23 @@ func resolveSecrets(c *Config, getenv func(string) string, now time.Time, ps *pr
 				"environment variable %s is not set or shorter than 16 characters", c.AdminTokenEnv)
 		}
 	}
+	resolveSessionKeys(c, getenv, ps)
+
+	r := &c.Session.Redis
+	if r.PasswordEnv == "" || r.PasswordFile == "" {
+		if v, ok := readSecret(ps, "session.redis.password", "", r.PasswordEnv, r.PasswordFile, getenv); ok {
+			r.Password = v
+		}
+	}
+
+	for i := range c.Sites {
+		resolveSiteSecrets(c, &c.Sites[i], fmt.Sprintf("sites[%d]", i), getenv, now, ps)
+	}
+}
+
+// resolveSessionKeys reads session.keys_env or keys_file, or makes a random key in
+// dev mode when neither is set.
+func resolveSessionKeys(c *Config, getenv func(string) string, ps *problems) {
 	ss := &c.Session
 	switch {
 	case ss.KeysEnv != "" && ss.KeysFile == "":
@@ -67,41 +84,33 @@ func resolveSecrets(c *Config, getenv func(string) string, now time.Time, ps *pr
 		// Dev mode: sessions do not survive a restart, which is fine for local work.
 		ss.Keys = [][]byte{randomKey()}
 	}
+}
 
-	r := &ss.Redis
-	if r.PasswordEnv == "" || r.PasswordFile == "" {
-		if v, ok := readSecret(ps, "session.redis.password", "", r.PasswordEnv, r.PasswordFile, getenv); ok {
-			r.Password = v
+// resolveSiteSecrets reads the site's client secrets, CA file and JWT key.
+func resolveSiteSecrets(c *Config, s *Site, p string, getenv func(string) string, now time.Time, ps *problems) {
+	e := &s.ECA
+	if one(e.ClientSecret, e.ClientSecretEnv, e.ClientSecretFile) && (e.ClientSecret == "" || c.Dev) {
+		if v, ok := readSecret(ps, p+".eca.client_secret", e.ClientSecret, e.ClientSecretEnv, e.ClientSecretFile, getenv); ok {
+			e.Secret = v
 		}
 	}
-
-	for i := range c.Sites {
-		s := &c.Sites[i]
-		p := fmt.Sprintf("sites[%d]", i)
-		e := &s.ECA
-		if one(e.ClientSecret, e.ClientSecretEnv, e.ClientSecretFile) && (e.ClientSecret == "" || c.Dev) {
-			if v, ok := readSecret(ps, p+".eca.client_secret", e.ClientSecret, e.ClientSecretEnv, e.ClientSecretFile, getenv); ok {
-				e.Secret = v
-			}
+	idp := &s.Signin.IdP
+	if s.Signin.Flow == "jwt-bearer" && one(idp.ClientSecret, idp.ClientSecretEnv, idp.ClientSecretFile) && (idp.ClientSecret == "" || c.Dev) {
+		if v, ok := readSecret(ps, p+".signin.idp.client_secret", idp.ClientSecret, idp.ClientSecretEnv, idp.ClientSecretFile, getenv); ok {
+			idp.Secret = v
 		}
-		idp := &s.Signin.IdP
-		if s.Signin.Flow == "jwt-bearer" && one(idp.ClientSecret, idp.ClientSecretEnv, idp.ClientSecretFile) && (idp.ClientSecret == "" || c.Dev) {
-			if v, ok := readSecret(ps, p+".signin.idp.client_secret", idp.ClientSecret, idp.ClientSecretEnv, idp.ClientSecretFile, getenv); ok {
-				idp.Secret = v
+	}
+	resolveCAFile(s, p, ps)
+	if needsJWTKey(s) && s.Signin.JWT.KeyFile != "" {
+		key, cert, kps := LoadJWTKey(s.Signin.JWT.KeyFile, s.Signin.JWT.CertFile, now)
+		for _, kp := range kps {
+			path := p + ".signin.jwt.key_file"
+			if kp.Cert {
+				path = p + ".signin.jwt.cert_file"
 			}
+			ps.list = append(ps.list, Problem{Path: path, Message: kp.Message, Fix: kp.Fix})
 		}
-		resolveCAFile(s, p, ps)
-		if needsJWTKey(s) && s.Signin.JWT.KeyFile != "" {
-			key, cert, kps := LoadJWTKey(s.Signin.JWT.KeyFile, s.Signin.JWT.CertFile, now)
-			for _, kp := range kps {
-				path := p + ".signin.jwt.key_file"
-				if kp.Cert {
-					path = p + ".signin.jwt.cert_file"
-				}
-				ps.list = append(ps.list, Problem{Path: path, Message: kp.Message, Fix: kp.Fix})
-			}
-			s.Signin.JWT.Key, s.Signin.JWT.Cert = key, cert
-		}
+		s.Signin.JWT.Key, s.Signin.JWT.Cert = key, cert
 	}
 }
 
