@@ -69,8 +69,8 @@ func signInToChat(t *testing.T, b *browser.Browser, tab context.Context, env *ha
 	return chatFrame(t, b, env, nil)
 }
 
-// sdkLogsItsErrors: the SDK logs the Lightning Out errors it sees (reference
-// 4.2); a recovery journey provokes them on purpose.
+// sdkLogsItsErrors: the SDK logs the Lightning Out errors it sees (docs/salesforce.md
+// §4.2); a recovery journey provokes them on purpose.
 func sdkLogsItsErrors(m browser.Message) bool {
 	return m.Kind == "console.error" && (strings.HasPrefix(m.Text, "[ACC] lo.application.error") ||
 		strings.HasPrefix(m.Text, "[ACC] lo.component.error") || strings.HasPrefix(m.Text, "[ACC] lo.iframe.error"))

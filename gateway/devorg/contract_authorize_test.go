@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// Contract tests: one per item of the emulator checklist (reference section 6).
+// Contract tests: one per item of the emulator checklist (docs/salesforce.md §6).
 
 func TestItem01DiscoveryAndKeys(t *testing.T) {
 	e := newEnv(t, nil)

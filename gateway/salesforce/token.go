@@ -18,8 +18,8 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Token is a token endpoint answer with Salesforce's own fields (reference
-// 1.4). There is no expiry: Salesforce sends no expires_in, so callers count
+// Token is a token endpoint answer with Salesforce's own fields (docs/salesforce.md
+// §1.4). There is no expiry: Salesforce sends no expires_in, so callers count
 // from IssuedAt with the org's session timeout.
 type Token struct {
 	AccessToken  string
@@ -227,8 +227,8 @@ func (c *Client) JWTBearer(ctx context.Context, assertion string) (Token, error)
 	return c.tokenRequest(ctx, GrantJWTBearer, form, assertion)
 }
 
-// ClientCredentials asks for a token for the ECA's Run As user (reference
-// 1.7). BaseURL must be the My Domain. Salesforce strips web from such tokens,
+// ClientCredentials asks for a token for the ECA's Run As user (docs/salesforce.md
+// §1.7). BaseURL must be the My Domain. Salesforce strips web from such tokens,
 // so they cannot mint frontdoor URLs; they serve API calls only.
 func (c *Client) ClientCredentials(ctx context.Context, scope string) (Token, error) {
 	if err := c.check(); err != nil {
