@@ -221,16 +221,13 @@ func (s *MemoryStore) Lock(ctx context.Context, key string, ttl, wait time.Durat
 	if err != nil {
 		return nil, err
 	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			s.locksMu.Lock()
-			if l, held := s.locks[key]; held && l.token == token {
-				delete(s.locks, key)
-			}
-			s.locksMu.Unlock()
-		})
-	}, nil
+	return sync.OnceFunc(func() {
+		s.locksMu.Lock()
+		if l, held := s.locks[key]; held && l.token == token {
+			delete(s.locks, key)
+		}
+		s.locksMu.Unlock()
+	}), nil
 }
 
 // Ping implements Store; memory is always reachable.

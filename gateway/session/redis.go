@@ -139,13 +139,12 @@ func (s *RedisStore) opened(key, id string, r rueidis.RedisResult) (*Record, err
 
 // Put implements Store. Redis expires the key after ttl (remaining lifetime).
 func (s *RedisStore) Put(ctx context.Context, id string, rec *Record, ttl time.Duration) error {
-	key, blob, err := s.sealFor("put", id, rec, ttl)
+	key, blob, err := s.sealForWrite("put", id, rec, ttl)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	s.aboutToWrite(key)
 	r := s.do(ctx, "set", func(b rueidis.Builder) rueidis.Completed {
 		return b.Set().Key(key).Value(rueidis.BinaryString(blob)).PxMilliseconds(ttl.Milliseconds()).Build()
 	})
@@ -155,7 +154,9 @@ func (s *RedisStore) Put(ctx context.Context, id string, rec *Record, ttl time.D
 	return nil
 }
 
-func (s *RedisStore) sealFor(op, id string, rec *Record, ttl time.Duration) (key string, blob []byte, err error) {
+// sealForWrite checks ttl, seals rec for id and marks its key as about to be
+// written (see aboutToWrite).
+func (s *RedisStore) sealForWrite(op, id string, rec *Record, ttl time.Duration) (key string, blob []byte, err error) {
 	if ttl <= 0 {
 		return "", nil, fmt.Errorf("session: redis %s: ttl must be positive, got %v", op, ttl)
 	}
@@ -164,6 +165,7 @@ func (s *RedisStore) sealFor(op, id string, rec *Record, ttl time.Duration) (key
 	if err != nil {
 		return "", nil, fmt.Errorf("session: sealing record: %w", err)
 	}
+	s.aboutToWrite(key)
 	return key, blob, nil
 }
 
@@ -186,13 +188,12 @@ return 1
 
 // Update implements Store.
 func (s *RedisStore) Update(ctx context.Context, id string, rec *Record, ttl time.Duration) error {
-	key, blob, err := s.sealFor("update", id, rec, ttl)
+	key, blob, err := s.sealForWrite("update", id, rec, ttl)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	s.aboutToWrite(key)
 	r := s.exec(ctx, updateScript, key, rueidis.BinaryString(blob), strconv.FormatInt(ttl.Milliseconds(), 10))
 	n, err := r.AsInt64()
 	switch {
@@ -254,16 +255,13 @@ func (s *RedisStore) Lock(ctx context.Context, key string, ttl, wait time.Durati
 	if err != nil {
 		return nil, err
 	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			// A detached context: the request may already be cancelled, and
-			// leaving the lock to expire would stall the next refresh.
-			cctx, cancel := s.ctx(context.Background())
-			defer cancel()
-			_ = s.exec(cctx, unlockScript, name, token)
-		})
-	}, nil
+	return sync.OnceFunc(func() {
+		// A detached context: the request may already be cancelled, and
+		// leaving the lock to expire would stall the next refresh.
+		cctx, cancel := s.ctx(context.Background())
+		defer cancel()
+		_ = s.exec(cctx, unlockScript, name, token)
+	}), nil
 }
 
 // Ping implements Store.

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -145,29 +143,8 @@ func TestRedisUnavailable(t *testing.T) {
 	})
 
 	t.Run("a redis-server that stops and restarts", func(t *testing.T) {
-		bin, err := exec.LookPath("redis-server")
-		if err != nil {
-			if os.Getenv("CI") == "true" || os.Getenv("LOGATEWAY_REQUIRE_REDIS") == "1" {
-				t.Fatalf("redis-server not on PATH but a real Redis is required: %v", err)
-			}
-			t.Skip("redis-server not on PATH; set LOGATEWAY_REQUIRE_REDIS=1 to make this a failure")
-		}
-		addr := closedPort(t)
-		_, port, _ := strings.Cut(addr, ":")
-		dir := t.TempDir()
-		start := func() {
-			out, err := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-				"--daemonize", "yes", "--dir", dir, "--pidfile", filepath.Join(dir, "redis.pid"),
-				"--logfile", filepath.Join(dir, "redis.log")).CombinedOutput()
-			if err != nil {
-				t.Fatalf("starting redis-server on %s: %v: %s", addr, err, out)
-			}
-			waitPing(t, addr)
-		}
-		stop := func() { shutdownRedis(addr) }
-		start()
-		t.Cleanup(stop)
-
+		srv := ownRedisServer(t)
+		addr := srv.addr
 		s, err := NewRedisStore(RedisOptions{Addrs: []string{addr}, DialTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
@@ -178,10 +155,10 @@ func TestRedisUnavailable(t *testing.T) {
 			t.Fatalf("Put while up: %v", err)
 		}
 
-		stop()
+		srv.stop()
 		checkAllUnavailable(t, s, 2*time.Second)
 
-		start()
+		srv.start()
 		// The pool's dead connections are replaced by themselves.
 		deadline := time.Now().Add(5 * time.Second)
 		for s.Ping(ctx) != nil && time.Now().Before(deadline) {

@@ -2,33 +2,19 @@ package session
 
 import (
 	"context"
-	"net"
 	"time"
 
 	"github.com/redis/rueidis"
+
+	"github.com/logateway/logateway/internal/redistest"
 )
 
 // Helpers for tests that start, stop and inspect redis-server processes of
 // their own. They dial once and never retry: a server that is down is an
 // answer here.
 
-func plainClient(addr string) (rueidis.Client, error) {
-	c, err := rueidis.NewClient(rueidis.ClientOption{
-		InitAddress: []string{addr}, ForceSingleClient: true, DisableCache: true, DisableRetry: true,
-		Dialer: net.Dialer{Timeout: 200 * time.Millisecond}, ConnWriteTimeout: 500 * time.Millisecond,
-		ClientSetInfo: rueidis.DisableClientSetInfo,
-	})
-	if err != nil {
-		if c != nil {
-			c.Close()
-		}
-		return nil, err
-	}
-	return c, nil
-}
-
 func pingAddr(addr string) error {
-	c, err := plainClient(addr)
+	c, err := redistest.Dial(addr, 500*time.Millisecond)
 	if err != nil {
 		return err
 	}
@@ -41,7 +27,7 @@ func pingAddr(addr string) error {
 // shutdownRedis stops the server at addr without saving; the reply is a
 // closed connection.
 func shutdownRedis(addr string) {
-	c, err := plainClient(addr)
+	c, err := redistest.Dial(addr, 500*time.Millisecond)
 	if err != nil {
 		return
 	}

@@ -290,10 +290,17 @@ func requireTracking(t *testing.T, addr string) {
 	t.Skipf("the client-side cache needs a real Redis (CLIENT TRACKING); %s is miniredis", addr)
 }
 
-// ownRedisServer starts a redis-server of this test's own on a free port,
-// so its connections can be killed and the server stopped without touching
-// the shared one.
-func ownRedisServer(t *testing.T) (addr string, stop func()) {
+// ownServer is a redis-server of a test's own on a free port, so its
+// connections can be killed and the server stopped, hung and restarted
+// without touching the shared one.
+type ownServer struct {
+	t              *testing.T
+	bin, addr, dir string
+	up             bool
+}
+
+// ownRedisServer starts one, stopped in t.Cleanup.
+func ownRedisServer(t *testing.T) *ownServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -302,26 +309,43 @@ func ownRedisServer(t *testing.T) (addr string, stop func()) {
 		}
 		t.Skip("redis-server not on PATH; set LOGATEWAY_REQUIRE_REDIS=1 to make this a failure")
 	}
-	addr = closedPort(t)
-	_, port, _ := net.SplitHostPort(addr)
-	dir := t.TempDir()
-	out, err := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--daemonize", "yes", "--dir", dir, "--pidfile", filepath.Join(dir, "redis.pid"),
-		"--logfile", filepath.Join(dir, "redis.log")).CombinedOutput()
+	o := &ownServer{t: t, bin: bin, addr: closedPort(t), dir: t.TempDir()}
+	o.start()
+	t.Cleanup(o.stop)
+	return o
+}
+
+func (o *ownServer) start() {
+	o.t.Helper()
+	_, port, _ := net.SplitHostPort(o.addr)
+	out, err := exec.Command(o.bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--daemonize", "yes", "--dir", o.dir, "--pidfile", filepath.Join(o.dir, "redis.pid"),
+		"--logfile", filepath.Join(o.dir, "redis.log")).CombinedOutput()
 	if err != nil {
-		t.Fatalf("starting redis-server on %s: %v: %s", addr, err, out)
+		o.t.Fatalf("starting redis-server on %s: %v: %s", o.addr, err, out)
 	}
-	waitPing(t, addr)
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		shutdownRedis(addr)
+	waitPing(o.t, o.addr)
+	o.up = true
+}
+
+func (o *ownServer) stop() {
+	if o.up {
+		shutdownRedis(o.addr)
+		o.up = false
 	}
-	t.Cleanup(stop)
-	return addr, stop
+}
+
+// cachedOnOwnServer is a store with the cache on an own server, the
+// server's admin client and the id of a record written there by the admin (a
+// Put by the store would keep it off its cache for ownWriteWindow).
+func cachedOnOwnServer(t *testing.T) (*ownServer, *RedisStore, *getCounter, *redistest.Admin, string) {
+	t.Helper()
+	srv := ownRedisServer(t)
+	b, bGets := cachedStore(t, srv.addr, "logateway-cache-test:", 10*time.Second)
+	admin := redistest.NewAdmin(t, srv.addr)
+	id := testID(t)
+	putRaw(t, admin, b, id, sampleRecord(1))
+	return srv, b, bGets, admin, id
 }
 
 // TestRedisLocalCacheWhenTheConnectionDrops: the cache lives on the
@@ -329,13 +353,8 @@ func ownRedisServer(t *testing.T) (addr string, stop func()) {
 // cache with it, so an invalidation Redis could not deliver is never missed.
 func TestRedisLocalCacheWhenTheConnectionDrops(t *testing.T) {
 	ctx := context.Background()
-	addr, stop := ownRedisServer(t)
-	const prefix = "logateway-cache-test:"
-	b, bGets := cachedStore(t, addr, prefix, 10*time.Second)
-	admin := redistest.NewAdmin(t, addr)
-	id := testID(t)
+	srv, b, bGets, admin, id := cachedOnOwnServer(t)
 	rec := sampleRecord(1)
-	putRaw(t, admin, b, id, rec) // a Put by b would keep b off its cache for ownWriteWindow
 
 	t.Run("a killed connection takes its cache with it", func(t *testing.T) {
 		warmCache(t, b, bGets, id)
@@ -360,7 +379,7 @@ func TestRedisLocalCacheWhenTheConnectionDrops(t *testing.T) {
 
 	t.Run("with Redis stopped Get is ErrUnavailable, not the cached record", func(t *testing.T) {
 		warmCache(t, b, bGets, id)
-		stop()
+		srv.stop()
 		took := pollGet(t, 200*time.Millisecond, "ErrUnavailable after SHUTDOWN", func() (*Record, error) { return b.Get(ctx, id) },
 			func(_ *Record, err error) bool { return errors.Is(err, ErrUnavailable) })
 		t.Logf("B stopped answering from its cache %v after SHUTDOWN returned", took)

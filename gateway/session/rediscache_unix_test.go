@@ -16,12 +16,7 @@ import (
 
 func TestRedisLocalCacheWhenRedisHangs(t *testing.T) {
 	ctx := context.Background()
-	addr, _ := ownRedisServer(t)
-	const prefix = "logateway-cache-test:"
-	b, bGets := cachedStore(t, addr, prefix, 10*time.Second)
-	admin := redistest.NewAdmin(t, addr)
-	id := testID(t)
-	putRaw(t, admin, b, id, sampleRecord(1))
+	_, b, bGets, admin, id := cachedOnOwnServer(t)
 	warmCache(t, b, bGets, id)
 
 	pid := redisPid(t, admin)

@@ -62,7 +62,7 @@ func Addr(t testing.TB) string {
 // commands such as MEMORY USAGE, DEBUG and CLIENT TRACKING).
 func IsReal(t testing.TB, addr string) bool {
 	t.Helper()
-	c, err := dial(addr, 2*time.Second)
+	c, err := Dial(addr, 2*time.Second)
 	if err != nil {
 		return false
 	}
@@ -80,7 +80,7 @@ type Admin struct{ rueidis.Client }
 // NewAdmin connects to addr and closes the client in t.Cleanup.
 func NewAdmin(t testing.TB, addr string) *Admin {
 	t.Helper()
-	c, err := dial(addr, 2*time.Second)
+	c, err := Dial(addr, 2*time.Second)
 	if err != nil {
 		t.Fatalf("redistest: connecting to %s: %v", addr, err)
 	}
@@ -95,9 +95,10 @@ func (a *Admin) Do(args ...string) rueidis.RedisResult {
 	return a.Client.Do(ctx, a.B().Arbitrary(args...).Build())
 }
 
-// dial connects a single-server client; a server that is down is an error
+// Dial connects a plain single-server client (no cache, no retries) with
+// timeout for the dial and each reply; a server that is down is an error
 // here, not a client that dials again later.
-func dial(addr string, timeout time.Duration) (rueidis.Client, error) {
+func Dial(addr string, timeout time.Duration) (rueidis.Client, error) {
 	c, err := rueidis.NewClient(rueidis.ClientOption{
 		InitAddress: []string{addr}, ForceSingleClient: true, DisableCache: true, DisableRetry: true,
 		Dialer: net.Dialer{Timeout: timeout}, ConnWriteTimeout: timeout,
@@ -113,7 +114,7 @@ func dial(addr string, timeout time.Duration) (rueidis.Client, error) {
 }
 
 func ping(addr string) error {
-	c, err := dial(addr, 500*time.Millisecond)
+	c, err := Dial(addr, 500*time.Millisecond)
 	if err != nil {
 		return err
 	}
@@ -141,7 +142,7 @@ func FlushPrefix(t testing.TB, addr, prefix string) {
 	if prefix == "" {
 		t.Fatal("redistest: FlushPrefix with an empty prefix would delete everything; refusing")
 	}
-	c, err := dial(addr, 2*time.Second)
+	c, err := Dial(addr, 2*time.Second)
 	if err != nil {
 		t.Errorf("redistest: cleaning keys under %q: %v", prefix, err)
 		return
