@@ -4,14 +4,19 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 )
 
 // benchLoad measures Manager.Load end to end: cookie decode (base64, HMAC,
 // AES-CTR) plus the store lookup, with `others` other live sessions stored
 // first. The clock stands still, so no touch writes.
-func benchLoad(b *testing.B, store Store, others int) {
+func benchLoad(b *testing.B, store Store, others int) { benchLoadVia(b, store, store, others) }
+
+// benchLoadVia stores the sessions through writer and loads through reader
+// (two replicas): a store's own write keeps it off its cache for a second.
+func benchLoadVia(b *testing.B, writer, reader Store, others int) {
 	clock := newFakeClock()
-	m := newTestManager(b, store, clock)
+	m := newTestManager(b, writer, clock)
 	w := headerSink{}
 	for i := range others {
 		clear(w)
@@ -20,6 +25,7 @@ func benchLoad(b *testing.B, store Store, others int) {
 		}
 	}
 	_, c := create(b, m, sampleRecord(1))
+	m = newTestManager(b, reader, clock)
 	ctx := context.Background()
 	r := requestWith(c)
 	b.ReportAllocs()
@@ -48,6 +54,57 @@ func BenchmarkManagerLoad(b *testing.B) {
 		s, _, _ := newTestRedisStore(b)
 		benchLoad(b, s, 0)
 	})
+	b.Run("redis-cache", func(b *testing.B) {
+		writer, reader := cachedPair(b)
+		benchLoadVia(b, writer, reader, 0)
+	})
+}
+
+// cachedPair is two stores on the test Redis under one prefix, the second
+// with the client-side cache.
+func cachedPair(b *testing.B) (writer, reader *RedisStore) {
+	writer, addr, prefix := newTestRedisStore(b)
+	reader, err := NewRedisStore(RedisOptions{Addrs: []string{addr}, KeyPrefix: prefix, LocalCacheTTL: 2 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = reader.Close() })
+	return writer, reader
+}
+
+// BenchmarkManagerLoadParallelRedis: 64 concurrent Loads of 1,024 sessions,
+// as at -c64, where rueidis writes concurrent commands together.
+func BenchmarkManagerLoadParallelRedis(b *testing.B) {
+	for _, tc := range []struct {
+		name  string
+		cache bool
+	}{{"no-cache", false}, {"cache", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			writer, reader := cachedPair(b)
+			if !tc.cache {
+				reader = writer
+			}
+			clock := newFakeClock()
+			m := newTestManager(b, writer, clock)
+			cookies := make([]*http.Cookie, 1024)
+			for i := range cookies {
+				_, cookies[i] = create(b, m, sampleRecord(i))
+			}
+			m = newTestManager(b, reader, clock)
+			b.SetParallelism(32)
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					if _, err := m.Load(context.Background(), requestWith(cookies[i%len(cookies)])); err != nil {
+						b.Errorf("Load: %v", err)
+						return
+					}
+					i++
+				}
+			})
+		})
+	}
 }
 
 // headerSink is a ResponseWriter for Manager.Create's Set-Cookie.

@@ -22,10 +22,15 @@
 // with a newer Version, so a slow request's touch cannot undo a token refresh
 // and cannot resurrect a destroyed session.
 //
-// Local cache (opt-in, RedisOptions.LocalCacheTTL): each replica may answer
-// repeated reads from its own memory, still sealed, for at most the TTL.
-// Every write publishes the changed key name on <prefix>inval atomically
-// with the write; the cache is used only while this replica's subscription
-// is confirmed live, and is flushed whenever it comes back (localcache.go).
-// Manager.Reload reads past it (FreshGetter).
+// Client-side cache (RedisOptions.LocalCacheTTL; the config turns it on by
+// default): Get reads through rueidis's DoCache, Redis's server-assisted
+// client-side caching. Redis tracks the keys each connection read (RESP3
+// CLIENT TRACKING) and pushes an invalidation when one changes, whoever
+// changed it, expiry and deletion included; entries never outlive the key's
+// own TTL, and the cache lives on the connection, so rueidis drops it when the
+// connection ends. A store's own write bypasses its cache for that key for a
+// second (Redis tells a connection of its own write after the reply). Left: a
+// replica cut off from Redis without its connection closing answers from
+// memory until rueidis's unanswered PING closes it (2 x pingGap + the read
+// timeout). Manager.Reload reads past the cache (FreshGetter).
 package session
