@@ -288,3 +288,86 @@ test('the session timeout comes from the boot, else from the re-mint interval', 
   assert.equal(b.normalizeBoot(validBoot()).readyTimeoutMs, b.DEFAULT_READY_TIMEOUT_MS);
   assert.throws(() => b.normalizeBoot({ ...validBoot(), sessionTimeoutMs: -5 }), /sessionTimeoutMs/);
 });
+
+test('connection: connecting, ready, a failure reconnects with backoff, ready again is a recovery', () => {
+  const c = new b.Connection(3);
+  assert.equal(c.state, '');
+  assert.equal(c.to('ready'), false, 'nothing is ready before it connects');
+  assert.equal(c.to('connecting'), true);
+  assert.deepEqual(c.fail(0), { retryMs: 1000 }, 'a failure before the first ready retries');
+  assert.equal(c.state, 'connecting', 'still connecting: it was never ready');
+  assert.deepEqual(c.ready(), { changed: true, recovered: false }, 'the first ready is no recovery');
+  assert.equal(c.failures, 0, 'ready clears the failures');
+  assert.deepEqual(c.fail(10), { retryMs: 1000 });
+  assert.equal(c.state, 'reconnecting', 'once ready, a failure reconnects');
+  assert.deepEqual(c.fail(20), { retryMs: 2000 });
+  assert.deepEqual(c.ready(), { changed: true, recovered: true });
+  assert.deepEqual(c.ready(), { changed: false, recovered: false }, 'a second ready changes nothing');
+});
+
+test('connection: gives up after maxRetries and the visitor can start again', () => {
+  const c = new b.Connection(2);
+  c.to('connecting');
+  c.fail(0);
+  c.fail(0);
+  const r = c.fail(0);
+  assert.match(r.giveUp, /could not connect after 3 attempts/);
+  assert.equal(c.state, 'failed');
+  assert.equal(c.ended(), true);
+  c.retryByHand();
+  assert.equal(c.failures, 0);
+  assert.equal(c.recovering(), true);
+  assert.equal(c.state, 'connecting', 'never ready: Reconnect connects');
+  assert.deepEqual(c.ready(), { changed: true, recovered: false });
+  c.fail(0);
+  c.fail(0);
+  c.fail(0);
+  c.retryByHand();
+  c.recovering();
+  assert.equal(c.state, 'reconnecting', 'once ready: Reconnect reconnects');
+});
+
+test('connection: a chat that fails on every render stops within the recovery window', () => {
+  const c = new b.Connection(1);
+  c.to('connecting');
+  c.ready();
+  let r;
+  let now = 0;
+  for (let i = 0; i < 10 && !(r && r.giveUp); i++) {
+    r = c.fail(now);
+    c.ready(); // each re-login succeeds, then the component fails again
+    now += 1000;
+    r = c.fail(now);
+  }
+  assert.match(r.giveUp, /keeps failing/);
+  const later = new b.Connection(1);
+  later.to('connecting');
+  for (let i = 0; i < 6; i++) {
+    assert.equal(later.fail(i * b.RECOVERY_WINDOW_MS).giveUp, undefined, 'recoveries spread over time are not counted together');
+    later.ready();
+  }
+});
+
+test('connection: sign-out ends it from anywhere; after it only a new sign-in connects', () => {
+  for (const from of ['', 'connecting', 'ready', 'reconnecting', 'failed']) {
+    const c = new b.Connection(3);
+    c.state = from;
+    assert.equal(c.to('signed-out'), true, 'from ' + JSON.stringify(from));
+    assert.equal(c.ended(), true);
+    assert.equal(c.to('ready'), false, 'a late ready does not sign in');
+    assert.equal(c.to('reconnecting'), false);
+    assert.equal(c.to('connecting'), true, 'signing in again connects');
+  }
+  const c = new b.Connection(3);
+  c.to('connecting');
+  c.to('signed-out');
+  assert.deepEqual(c.fail(0), { ignored: true });
+  assert.equal(c.state, 'signed-out', 'a failure after sign-out does not turn it into "failed"');
+});
+
+test('connection: every state the UI shows is a state of the machine', () => {
+  assert.deepEqual(Object.keys(b.CONNECTION_NEXT).filter((s) => s !== '').sort(), Object.keys(b.STATUS_TEXT).sort());
+  for (const [from, tos] of Object.entries(b.CONNECTION_NEXT)) {
+    for (const to of tos) assert.ok(to in b.STATUS_TEXT, from + ' → ' + to);
+  }
+});
