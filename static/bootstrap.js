@@ -1647,6 +1647,7 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
   var h = lo.helpers;
   var u = lo.units;
   var SignIn = u.SignIn;
+  var doc = document;
 
   SignIn.prototype.popupFlow = function () {
     var self = this;

@@ -156,7 +156,7 @@
           throw new Error('GET /__lo/boot answered ' + bootRes.status);
         }
         var boot = absolutize(bootRes.body, origin);
-        // GET /__lo/boot is the same for every visitor (it never says signedIn);
+        // GET /__lo/boot is the same for every visitor (its signedIn is always false);
         // GET /__lo/session is the word on who is signed in.
         boot.signedIn = sessionSignedIn(session.status, session.body);
         var lo = global.logateway;

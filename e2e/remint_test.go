@@ -1,0 +1,140 @@
+package e2e
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/logateway/logateway/config"
+	"github.com/logateway/logateway/e2e/browser"
+	"github.com/logateway/logateway/gateway/devorg/lo"
+	"github.com/logateway/logateway/internal/harness"
+)
+
+// remintDraft is what the visitor has typed, not sent, when the page re-mints.
+const remintDraft = "I would like to ask about my ord"
+
+// TestAProactiveRemintKeepsTheOpenFloatingChatAndWhatTheVisitorTyped: the page
+// signs Lightning Out in again before the org session would end. Setting
+// frontdoor-url again on a ready application does not reload ready components
+// (docs/salesforce.md, and the org stand-in does the same), so a visitor who has
+// the floating chat open, half-way through a message, keeps both: the same chat
+// element and frame, open, with the text in its input; the page says nothing
+// (no "Reconnecting", no "Reconnected"), and the message, finished, is answered.
+func TestAProactiveRemintKeepsTheOpenFloatingChatAndWhatTheVisitorTyped(t *testing.T) {
+	for _, mode := range []string{"native", "sdk"} {
+		t.Run(mode+" mode", func(t *testing.T) {
+			b := needSuite(t)
+			up := httptest.NewServer(storeWithSignOut())
+			t.Cleanup(up.Close)
+			env := harness.Start(t, harness.Options{
+				Upstream:   up.URL,
+				DevBanners: true,
+				Config: func(c *config.Config) {
+					s := &c.Sites[0]
+					s.Inject = config.Inject{Enabled: true, Paths: []string{"/"}}
+					// The page re-mints every 10 s (its floor), well before the org
+					// session timeout the gateway is told.
+					s.Org.SessionTimeout = config.Duration(recoveryTimeout)
+					s.Org.RefreshMargin = config.Duration(time.Second)
+					s.LightningOut.RemintInterval = config.Duration(recoveryTimeout * 3 / 4)
+					if mode == "sdk" {
+						s.LightningOut.Bootstrap = "sdk"
+						s.LightningOut.SDKURL = s.Org.MyDomain + lo.SDKPath
+					}
+				},
+			})
+			mark := b.Console.Mark()
+			tab := b.Ctx
+
+			step(t, b, tab, "the site's home page", 15*time.Second, chromedp.Navigate(env.URL+"/"))
+			waitFor(t, b, tab, "the launcher to offer sign-in", `!!document.getElementById('logateway-launcher') && `+statusIs("signed-out"), 15*time.Second)
+			step(t, b, tab, "a click on the launcher's sign-in button", 5*time.Second, chromedp.Click(chromedp.CSS("#logateway-launcher #lo-signin")))
+			signInAtOrg(t, b, tab, env)
+			waitFor(t, b, tab, "the chat connected on the site's page", `location.pathname === '/' && `+statusIs("ready"), 20*time.Second)
+			frame, _ := chatFrame(t, b, env, nil)
+			step(t, b, frame, "the floating chat opened", 15*time.Second,
+				chromedp.WaitReady(chromedp.CSS("#acc-root.acc--minimized #acc-fab")),
+				chromedp.Click(chromedp.CSS("#acc-fab")),
+				chromedp.WaitVisible(chromedp.CSS("#acc-root.acc--maximized #acc-input")),
+			)
+			waitFor(t, b, tab, "the page's chat box open", `document.getElementById('lo-container').classList.contains('acc-maximized')`, 5*time.Second)
+			typeDraft(t, b, frame, remintDraft)
+
+			// Marks that a reload or a replacement would lose.
+			if _, err := chromedp.Run(frame, chromedp.Evaluate[bool](`window.__e2eSameFrame = true`)); err != nil {
+				t.Fatalf("want the chat's frame marked, got %v", err)
+			}
+			if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](statusLog)); err != nil {
+				t.Fatalf("want the status recorded, got %v", err)
+			}
+			if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`(function () {
+  window.__e2eChat = document.querySelector('runtime_copilot-acc-sdk-wrapper');
+  window.__e2eLogins = 0;
+  document.querySelector('lightning-out-application').addEventListener('lo.application.ready', function () { window.__e2eLogins++; });
+  return !!window.__e2eChat;
+})()`)); err != nil {
+				t.Fatalf("want the chat element marked, got %v", err)
+			}
+			env.Org.ResetCounts()
+
+			waitFor(t, b, tab, "a proactive re-mint: Lightning Out logged in again", `window.__e2eLogins >= 1`, 25*time.Second)
+			if n := env.Org.Count("frontdoor"); n < 1 {
+				t.Errorf("want the re-mint to go through the org's frontdoor, got %d frontdoor requests", n)
+			}
+			if n := env.Org.Count("authorize"); n != 0 {
+				t.Errorf("want the re-mint without a new sign-in, got %d authorize requests", n)
+			}
+			time.Sleep(500 * time.Millisecond) // what a reload or a replacement would do has had time to start
+			same, _ := chromedp.Run(tab, chromedp.Evaluate[bool](`document.querySelectorAll('runtime_copilot-acc-sdk-wrapper').length === 1 && document.querySelector('runtime_copilot-acc-sdk-wrapper') === window.__e2eChat`))
+			if !same {
+				t.Errorf("want the same chat element after the re-mint, got it replaced")
+			}
+			kept, _ := chromedp.Run(frame, chromedp.Evaluate[bool](`window.__e2eSameFrame === true`))
+			if !kept {
+				t.Errorf("want the chat's frame not reloaded by the re-mint, got a new document")
+			}
+			state, _ := chromedp.Run(frame, chromedp.Evaluate[string](`(function () {
+  var r = document.getElementById('acc-root'), i = document.getElementById('acc-input');
+  return (r && r.classList.contains('acc--maximized') ? 'open' : 'closed') + '|' + (i ? i.value : '');
+})()`))
+			if state != "open|"+remintDraft {
+				t.Errorf("want the chat open with the draft %q in its input after the re-mint, got %q", remintDraft, state)
+			}
+			open, _ := chromedp.Run(tab, chromedp.Evaluate[bool](`document.getElementById('lo-container').classList.contains('acc-maximized')`))
+			if !open {
+				t.Errorf("want the page's chat box still open after the re-mint")
+			}
+			seen, _ := chromedp.Run(tab, chromedp.Evaluate[[]string](`window.__e2eStatus`))
+			if joined := strings.Join(seen, "|"); strings.Contains(joined, "Reconnect") || !strings.HasSuffix(joined, "Connected") {
+				t.Errorf("want the status to stay Connected through a re-mint (nothing said), got the sequence %q", seen)
+			}
+			wantReply(t, chat(t, b, frame, "er 1234", 2), remintDraft+"er 1234")
+			shot(t, tab, "remint-keeps-open-chat-"+mode)
+
+			journeyEnd{name: "remint-open-chat-" + mode, tab: tab, env: env, b: b, mark: mark, frames: []context.Context{frame}, signedIn: true}.check(t)
+		})
+	}
+}
+
+// typeDraft types text into the chat's input without sending it, and checks it is
+// there (the keys of a busy CI machine have gone astray before: then the value is
+// set as typing would, and the journey says so).
+func typeDraft(t *testing.T, b *browser.Browser, frame context.Context, text string) {
+	t.Helper()
+	step(t, b, frame, "a half-typed message", 10*time.Second,
+		chromedp.Focus(chromedp.CSS("#acc-input")),
+		chromedp.SendKeys(chromedp.CSS("#acc-input"), text))
+	got, _ := chromedp.Run(frame, chromedp.Evaluate[string](`document.getElementById('acc-input').value`))
+	if got == text {
+		return
+	}
+	t.Logf("the typed draft came out as %q; setting it by value", got)
+	if _, err := chromedp.Run(frame, chromedp.Evaluate[bool](`(function () { var i = document.getElementById('acc-input'); i.value = `+jsString(text)+`; i.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`)); err != nil {
+		t.Fatalf("want the draft in the chat's input, got %v", err)
+	}
+}
