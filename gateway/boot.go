@@ -56,13 +56,13 @@ func (s *site) bootConfig(cfg *config.Config) static.Boot {
 		SitePrefix:        sc.SitePrefix(),
 		Components:        components,
 		ACC:               accConfig(sc.ACC),
-		FrontdoorEndpoint: "/__lo/frontdoor",
-		SessionEndpoint:   "/__lo/session",
-		HandoffEndpoint:   "/__lo/handoff",
+		FrontdoorEndpoint: pathFrontdoor,
+		SessionEndpoint:   pathSession,
+		HandoffEndpoint:   pathHandoff,
 		// Without CHIPS the Storage Access API can reach the gateway's own
 		// (unpartitioned) cookie from inside a frame.
 		CookiePartitioned: sc.Cookie.Partitioned,
-		LoginURL:          "/__lo/login",
+		LoginURL:          pathLogin,
 		AutoStart:         sc.Signin.AutoStart,
 		Popup:             sc.Signin.Popup,
 		RemintIntervalMs:  remint.Milliseconds(),

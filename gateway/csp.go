@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/logateway/logateway/gateway/trust"
@@ -61,4 +63,31 @@ func (s *site) signoutFormAction() []string {
 		return []string{"'self'"}
 	}
 	return []string{"'self'", s.orgOrigin}
+}
+
+// extendUpstreamCSP lets the injected launcher run under the upstream's own CSP:
+// our nonce for the tag, the org for the LO library and its frames.
+func (s *site) extendUpstreamCSP(csp, nonce string) string {
+	csp = trust.ExtendCSP(csp, "script-src", "'nonce-"+nonce+"'", "'self'", s.orgOrigin)
+	csp = trust.ExtendCSP(csp, "frame-src", s.frameOrigins()...)
+	csp = trust.ExtendCSP(csp, "connect-src", "'self'")
+	return csp
+}
+
+// frameOrigins are the org origins the Lightning Out iframes come from.
+func (s *site) frameOrigins() []string {
+	out := []string{s.orgOrigin}
+	if u, err := url.Parse(s.orgOrigin); err == nil {
+		if name, ok := strings.CutSuffix(u.Hostname(), ".my.salesforce.com"); ok {
+			out = append(out, "https://"+name+".lightning.force.com")
+		}
+	}
+	if o := originOf(s.scriptURL); o != "" && o != s.orgOrigin {
+		out = append(out, o)
+	}
+	// An Experience Cloud site's frontdoor, auth page and components come from the site.
+	if o := originOf(s.siteURL); o != "" && !slices.Contains(out, o) {
+		out = append(out, o)
+	}
+	return out
 }

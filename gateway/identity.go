@@ -7,6 +7,18 @@ import (
 	"github.com/logateway/logateway/gateway/session"
 )
 
+// sent is the header names the site sends identities in (identity_headers;
+// "" or "-" turns one off).
+func (h identityHeaders) sent() []string {
+	var out []string
+	for _, name := range []string{h.user, h.email, h.preferred, h.orgID, h.userID, h.name} {
+		if name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // identityFor builds the identity headers the upstream receives for a signed-in
 // visitor. Incoming copies of these headers are stripped by the proxy for every
 // request, signed in or not.

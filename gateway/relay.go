@@ -34,11 +34,7 @@ func buildRelays(sc config.Site, s *site, d *Deps) ([]*relay, error) {
 	for _, rc := range sc.APIRelay {
 		rl := &relay{prefix: rc.Prefix, client: &http.Client{Transport: s.orgHTTP.Transport, Timeout: 60 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-		for _, h := range []string{s.identity.user, s.identity.email, s.identity.preferred, s.identity.orgID, s.identity.userID, s.identity.name} {
-			if h != "" && h != "-" {
-				rl.strip = append(rl.strip, h)
-			}
-		}
+		rl.strip = s.identity.sent()
 		if rc.Target != "" {
 			u, err := url.Parse(rc.Target)
 			if err != nil {

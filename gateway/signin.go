@@ -110,15 +110,7 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 		})
 		return
 	}
-	retry = signinURL(fs.Redirect)
-	if fs.Popup {
-		retry += "&popup=1&origin=" + url.QueryEscape(fs.Opener)
-		if fs.Handoff != "" {
-			// A retry in this popup still ends in a hand-off to the same opener,
-			// which keeps waiting for the code with this state.
-			retry += "&ps=" + url.QueryEscape(fs.Handoff)
-		}
-	}
+	retry = retryURL(fs)
 	if code := q.Get("error"); code != "" {
 		g.deps.Metrics.Signin(s.flow, "failed")
 		g.fail(c, s, orgRedirectError(code, q.Get("error_description"), retry))
@@ -174,6 +166,21 @@ func (g *Gateway) callback(c *gin.Context, s *site) {
 		return
 	}
 	c.Redirect(http.StatusFound, fs.Redirect)
+}
+
+// retryURL starts the sign-in fs again, in the same window and for the same
+// opener.
+func retryURL(fs auth.FlowState) string {
+	retry := signinURL(fs.Redirect)
+	if fs.Popup {
+		retry += "&popup=1&origin=" + url.QueryEscape(fs.Opener)
+		if fs.Handoff != "" {
+			// A retry in this popup still ends in a hand-off to the same opener,
+			// which keeps waiting for the code with this state.
+			retry += "&ps=" + url.QueryEscape(fs.Handoff)
+		}
+	}
+	return retry
 }
 
 // startSession makes a new session for rec and sets its cookie; false when the

@@ -9,13 +9,11 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/logateway/logateway/config"
 	"github.com/logateway/logateway/gateway/auth"
-	"github.com/logateway/logateway/gateway/obs"
 	"github.com/logateway/logateway/gateway/proxy"
 	"github.com/logateway/logateway/gateway/salesforce"
 	"github.com/logateway/logateway/gateway/session"
@@ -77,40 +75,7 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 	if s.policy, err = trust.NewPolicy(s.origin, sc.TrustedDomains); err != nil {
 		return nil, fmt.Errorf("site %s: trusted_domains: %w", sc.URL, err)
 	}
-	s.cookieName = "lo_session"
-	if s.secure {
-		s.cookieName = "__Host-lo_session"
-	}
-	sameSite := http.SameSiteLaxMode
-	if sc.Cookie.SameSite == "none" {
-		sameSite = http.SameSiteNoneMode
-	}
-	if sameSite == http.SameSiteNoneMode {
-		s.crossSite = crossSiteAnonymous
-		if sc.Cookie.CrossSite == "refuse" {
-			s.crossSite = crossSiteRefuse
-		}
-	}
-	s.sessions, err = session.NewManager(d.Store, session.Options{
-		CookieName:      s.cookieName,
-		Secure:          s.secure || sameSite == http.SameSiteNoneMode,
-		SameSite:        sameSite,
-		Partitioned:     sc.Cookie.Partitioned,
-		Path:            "/",
-		Keys:            cfg.Session.Keys,
-		IdleTimeout:     cfg.Session.IdleTimeout.D(),
-		AbsoluteTimeout: cfg.Session.AbsoluteTimeout.D(),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("site %s: session: %w", sc.URL, err)
-	}
-	if s.flows, err = auth.NewFlowCookies(cfg.Session.Keys, s.secure); err != nil {
-		return nil, err
-	}
-	if s.handoffs, err = auth.NewHandoffs(d.Store, cfg.Session.Keys); err != nil {
-		return nil, err
-	}
-	if s.signoutNotes, err = newSignoutNotes(cfg.Session.Keys, s.secure); err != nil {
+	if err = s.buildSessions(d.Store, cfg, sc); err != nil {
 		return nil, err
 	}
 	s.callback = sc.ECA.CallbackPath
@@ -127,44 +92,10 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 	s.org = &salesforce.Client{HTTP: s.orgHTTP, BaseURL: loginURL, ClientID: sc.ECA.ClientID, ClientSecret: sc.ECA.Secret}
 	s.orgSignout = &orgSignout{myDomain: s.orgOrigin, client: s.orgHTTP}
 
-	switch sc.Signin.Flow {
-	case "", "web-server":
-		pkce := sc.ECA.PKCE == nil || *sc.ECA.PKCE
-		ws := auth.NewWebServer(s.orgHTTP, loginURL, sc.ECA.ClientID, sc.ECA.Secret, s.origin+s.callback, sc.ECA.Scopes, pkce, sc.Org.SessionTimeout.D())
-		if sc.Org.Issuer != "" {
-			ws.SetIssuer(sc.Org.Issuer)
-		}
-		s.signin = ws
-	case "jwt-bearer":
-		jb, err := newJWTBearerSignin(sc, s.orgHTTP, loginURL, s.origin+s.callback)
-		if err != nil {
-			return nil, fmt.Errorf("site %s: %w", sc.URL, err)
-		}
-		s.signin = jb
-	default:
-		return nil, fmt.Errorf("site %s: signin.flow %q is not supported", sc.URL, sc.Signin.Flow)
+	if err = s.buildSignin(sc, loginURL, d.Metrics.TokenRefresh); err != nil {
+		return nil, err
 	}
-	s.tokens = &auth.Tokens{
-		Signin: s.signin, Sessions: s.sessions,
-		Margin:  sc.Org.RefreshMargin.D(),
-		LockTTL: 15 * time.Second, LockWait: 20 * time.Second,
-		Retries: 2, Backoff: 200 * time.Millisecond,
-		OnRenew: d.Metrics.TokenRefresh,
-	}
-
-	rules := make([]proxy.Rule, 0, len(sc.Access))
-	for _, r := range sc.Access {
-		a := proxy.Public
-		if r.Access == "protected" {
-			a = proxy.Protected
-		}
-		rules = append(rules, proxy.Rule{Path: r.Path, Access: a})
-	}
-	def := proxy.Public
-	if sc.DefaultAccess == "protected" {
-		def = proxy.Protected
-	}
-	if s.rules, err = proxy.NewRules(rules, def); err != nil {
+	if s.rules, err = accessRules(sc); err != nil {
 		return nil, fmt.Errorf("site %s: access: %w", sc.URL, err)
 	}
 	s.identity = identityHeaders{
@@ -195,48 +126,95 @@ func (g *Gateway) buildSite(cfg *config.Config, sc config.Site) (*site, error) {
 	return s, nil
 }
 
-// OrgClient is orgClient for callers outside the gateway that must reach the
-// org exactly as a site does (logateway doctor).
-func OrgClient(base *http.Client, o config.Org) (*http.Client, error) { return orgClient(base, o) }
+// buildSessions sets up what the site keeps in the browser and the store:
+// the session cookie and manager, sign-in flow cookies, hand-offs and
+// sign-out notes.
+func (s *site) buildSessions(store session.Store, cfg *config.Config, sc config.Site) error {
+	var err error
+	s.cookieName = "lo_session"
+	if s.secure {
+		s.cookieName = "__Host-lo_session"
+	}
+	sameSite := http.SameSiteLaxMode
+	if sc.Cookie.SameSite == "none" {
+		sameSite = http.SameSiteNoneMode
+	}
+	if sameSite == http.SameSiteNoneMode {
+		s.crossSite = crossSiteAnonymous
+		if sc.Cookie.CrossSite == "refuse" {
+			s.crossSite = crossSiteRefuse
+		}
+	}
+	s.sessions, err = session.NewManager(store, session.Options{
+		CookieName:      s.cookieName,
+		Secure:          s.secure || sameSite == http.SameSiteNoneMode,
+		SameSite:        sameSite,
+		Partitioned:     sc.Cookie.Partitioned,
+		Path:            "/",
+		Keys:            cfg.Session.Keys,
+		IdleTimeout:     cfg.Session.IdleTimeout.D(),
+		AbsoluteTimeout: cfg.Session.AbsoluteTimeout.D(),
+	})
+	if err != nil {
+		return fmt.Errorf("site %s: session: %w", sc.URL, err)
+	}
+	if s.flows, err = auth.NewFlowCookies(cfg.Session.Keys, s.secure); err != nil {
+		return err
+	}
+	if s.handoffs, err = auth.NewHandoffs(store, cfg.Session.Keys); err != nil {
+		return err
+	}
+	if s.signoutNotes, err = newSignoutNotes(cfg.Session.Keys, s.secure); err != nil {
+		return err
+	}
+	return nil
+}
 
-// orgClient is the client for a site's calls to the org and the IdP: the shared
-// one, or, with org.ca_file, a copy whose TLS trusts the system's roots plus
-// that bundle.
-func orgClient(base *http.Client, o config.Org) (*http.Client, error) {
-	if o.CAFile == "" {
-		return base, nil
-	}
-	pool := o.CAPool
-	if pool == nil { // a config built in code, not by config.Load
-		var err error
-		if pool, err = config.LoadCAPool(o.CAFile); err != nil {
-			return nil, fmt.Errorf("org.ca_file: %w", err)
+// buildSignin sets up the site's sign-in flow and the token renewal on top
+// of it; loginURL is where the org's OAuth endpoints are.
+func (s *site) buildSignin(sc config.Site, loginURL string, onRenew func(string)) error {
+	switch sc.Signin.Flow {
+	case "", "web-server":
+		pkce := sc.ECA.PKCE == nil || *sc.ECA.PKCE
+		ws := auth.NewWebServer(s.orgHTTP, loginURL, sc.ECA.ClientID, sc.ECA.Secret, s.origin+s.callback, sc.ECA.Scopes, pkce, sc.Org.SessionTimeout.D())
+		if sc.Org.Issuer != "" {
+			ws.SetIssuer(sc.Org.Issuer)
 		}
-	}
-	var tr *http.Transport
-	switch t := base.Transport.(type) {
-	case nil:
-		tr = http.DefaultTransport.(*http.Transport).Clone()
-	case *http.Transport:
-		tr = t.Clone()
-	case *obs.OrgTransport:
-		inner, err := orgClient(&http.Client{Transport: t.Next}, o)
+		s.signin = ws
+	case "jwt-bearer":
+		jb, err := newJWTBearerSignin(sc, s.orgHTTP, loginURL, s.origin+s.callback)
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("site %s: %w", sc.URL, err)
 		}
-		c := *base
-		c.Transport = &obs.OrgTransport{Next: inner.Transport, Metrics: t.Metrics, Tracing: t.Tracing}
-		return &c, nil
+		s.signin = jb
 	default:
-		return nil, fmt.Errorf("org.ca_file: the org client's transport is a %T, not an *http.Transport whose roots can be set", t)
+		return fmt.Errorf("site %s: signin.flow %q is not supported", sc.URL, sc.Signin.Flow)
 	}
-	if tr.TLSClientConfig == nil {
-		tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	s.tokens = &auth.Tokens{
+		Signin: s.signin, Sessions: s.sessions,
+		Margin:  sc.Org.RefreshMargin.D(),
+		LockTTL: 15 * time.Second, LockWait: 20 * time.Second,
+		Retries: 2, Backoff: 200 * time.Millisecond,
+		OnRenew: onRenew,
 	}
-	tr.TLSClientConfig.RootCAs = pool
-	c := *base
-	c.Transport = tr
-	return &c, nil
+	return nil
+}
+
+// accessRules compiles the site's access rules and default.
+func accessRules(sc config.Site) (*proxy.Rules, error) {
+	rules := make([]proxy.Rule, 0, len(sc.Access))
+	for _, r := range sc.Access {
+		a := proxy.Public
+		if r.Access == "protected" {
+			a = proxy.Protected
+		}
+		rules = append(rules, proxy.Rule{Path: r.Path, Access: a})
+	}
+	def := proxy.Public
+	if sc.DefaultAccess == "protected" {
+		def = proxy.Protected
+	}
+	return proxy.NewRules(rules, def)
 }
 
 func (g *Gateway) buildProxy(cfg *config.Config, sc config.Site, s *site) (*proxy.Proxy, error) {
@@ -268,11 +246,7 @@ func (g *Gateway) buildProxy(cfg *config.Config, sc config.Site, s *site) (*prox
 	// upstream that may read the default, and only the gateway may set it.
 	strip := []string{config.DefaultHeaderUser, config.DefaultHeaderEmail, config.DefaultHeaderPreferredUsername,
 		config.DefaultHeaderOrgID, config.DefaultHeaderUserID, config.DefaultHeaderName}
-	for _, h := range []string{s.identity.user, s.identity.email, s.identity.preferred, s.identity.orgID, s.identity.userID, s.identity.name} {
-		if h != "" && h != "-" {
-			strip = append(strip, h)
-		}
-	}
+	strip = append(strip, s.identity.sent()...)
 	var wrap func(http.RoundTripper) http.RoundTripper
 	if tr := g.deps.Tracing; tr != nil {
 		name := s.name
@@ -327,34 +301,7 @@ func trustedPrefixes(cfg *config.Config) ([]netip.Prefix, error) {
 
 // launcherTag is the one tag injected into upstream pages.
 func launcherTag(nonce string) []byte {
-	return []byte(`<script nonce="` + nonce + `" src="/__lo/static/launcher.js" defer></script>`)
-}
-
-// extendUpstreamCSP lets the injected launcher run under the upstream's own CSP:
-// our nonce for the tag, the org for the LO library and its frames.
-func (s *site) extendUpstreamCSP(csp, nonce string) string {
-	csp = trust.ExtendCSP(csp, "script-src", "'nonce-"+nonce+"'", "'self'", s.orgOrigin)
-	csp = trust.ExtendCSP(csp, "frame-src", s.frameOrigins()...)
-	csp = trust.ExtendCSP(csp, "connect-src", "'self'")
-	return csp
-}
-
-// frameOrigins are the org origins the Lightning Out iframes come from.
-func (s *site) frameOrigins() []string {
-	out := []string{s.orgOrigin}
-	if u, err := url.Parse(s.orgOrigin); err == nil {
-		if name, ok := strings.CutSuffix(u.Hostname(), ".my.salesforce.com"); ok {
-			out = append(out, "https://"+name+".lightning.force.com")
-		}
-	}
-	if o := originOf(s.scriptURL); o != "" && o != s.orgOrigin {
-		out = append(out, o)
-	}
-	// An Experience Cloud site's frontdoor, auth page and components come from the site.
-	if o := originOf(s.siteURL); o != "" && !slices.Contains(out, o) {
-		out = append(out, o)
-	}
-	return out
+	return []byte(`<script nonce="` + nonce + `" src="` + pathStatic + `launcher.js" defer></script>`)
 }
 
 func originOf(raw string) string {
