@@ -323,3 +323,46 @@ func setIdentity(out http.Header, id *Identity, vals []string) {
 		out[http.CanonicalHeaderKey(h.Name)] = vals[i : i+1 : i+1]
 	}
 }
+
+// roomFor returns h, or a copy of h in a map made for len(h)+more keys when
+// adding more would make h grow twice. h was made by Header.Clone with a hint
+// of hint keys. A small request header grows twice for a signed-in visitor:
+// from one group to 16 slots when the forwarding headers go in, then to 32 for
+// the identity headers; one copy into a map of the final size is cheaper than
+// the two. One growth is cheaper than a copy (measured: a fresh map allocates
+// its directory and table again), so then h is kept. Values are shared.
+func roomFor(h http.Header, hint, more int) http.Header {
+	// ReverseProxy sets an empty User-Agent after Rewrite when there is none.
+	if _, ok := h["User-Agent"]; !ok {
+		more++
+	}
+	room := mapRoom(hint)
+	if hint <= 8 {
+		room = mapRoom(9) // after the first growth: a table of 16 slots
+	} else {
+		room *= 2
+	}
+	if len(h)+more <= room {
+		return h
+	}
+	out := make(http.Header, len(h)+more)
+	for k, v := range h {
+		out[k] = v
+	}
+	return out
+}
+
+// mapRoom is how many keys a map made with make(m, hint) takes before it
+// grows, in Go's Swiss-table maps: one group of 8 slots up to hint 8, else a table of hint*8/7 slots rounded up to a power of two, filled to
+// 7/8. A runtime that sizes maps otherwise only makes roomFor copy when it
+// need not, or not copy when it should.
+func mapRoom(hint int) int {
+	if hint <= 8 {
+		return 8
+	}
+	slots := 16
+	for slots < hint*8/7 {
+		slots *= 2
+	}
+	return slots * 7 / 8
+}
