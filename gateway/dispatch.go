@@ -93,7 +93,8 @@ func (g *Gateway) proxyRequest(c *gin.Context, s *site) {
 		return
 	}
 	c.Writer.Header().Del(hstsHeader)
-	s.proxy.Serve(c.Writer, r, s.identityFor(sess.Record))
+	var headers [maxIdentityHeaders]proxy.Header
+	s.proxy.Serve(c.Writer, r, &proxy.Identity{Headers: s.appendIdentity(headers[:0], sess.Record)})
 }
 
 // needSignin: pages are sent to sign in; scripts (and form posts, which

@@ -23,21 +23,30 @@ func (h identityHeaders) sent() []string {
 // visitor. Incoming copies of these headers are stripped by the proxy for every
 // request, signed in or not.
 func (s *site) identityFor(rec *session.Record) *proxy.Identity {
-	values := [6]string{
+	return &proxy.Identity{Headers: s.appendIdentity(make([]proxy.Header, 0, maxIdentityHeaders), rec)}
+}
+
+// maxIdentityHeaders is how many identity headers a site may send.
+const maxIdentityHeaders = 6
+
+// appendIdentity appends the identity headers of rec to dst. The proxied
+// request passes a stack array as dst: Proxy.Serve copies the headers, so
+// nothing of them is allocated per request.
+func (s *site) appendIdentity(dst []proxy.Header, rec *session.Record) []proxy.Header {
+	values := [maxIdentityHeaders]string{
 		firstNonEmpty(rec.Identity.PreferredUsername, rec.Identity.Username, rec.Identity.UserID),
 		rec.Identity.Email, rec.Identity.PreferredUsername, rec.Identity.OrgID, rec.Identity.UserID, rec.Identity.Name,
 	}
-	names := [6]string{s.identity.user, s.identity.email, s.identity.preferred, s.identity.orgID, s.identity.userID, s.identity.name}
-	id := &proxy.Identity{Headers: make([]proxy.Header, 0, len(names))}
+	names := [maxIdentityHeaders]string{s.identity.user, s.identity.email, s.identity.preferred, s.identity.orgID, s.identity.userID, s.identity.name}
 	for i, name := range names {
 		if name == "" || name == "-" {
 			continue
 		}
 		if v := headerSafe(values[i]); v != "" {
-			id.Headers = append(id.Headers, proxy.Header{Name: name, Value: v})
+			dst = append(dst, proxy.Header{Name: name, Value: v})
 		}
 	}
-	return id
+	return dst
 }
 
 // headerSafe makes an org-supplied value fit for a header. The values come from

@@ -72,13 +72,16 @@ type Proxy struct {
 // Its ReverseProxy is a copy of the Proxy's whose Rewrite is bound to this
 // call; ReverseProxy holds no state of its own, and Rewrite runs synchronously
 // inside ServeHTTP, so a call is owned by one request from Get to Put.
+//
+// The call keeps its own copy of the identity headers, so that Serve does not
+// keep the caller's Identity: the gateway builds it on its stack.
 type signedInCall struct {
 	p  *Proxy
-	id *Identity
+	id Identity
 	rp httputil.ReverseProxy
 }
 
-func (c *signedInCall) rewrite(pr *httputil.ProxyRequest) { c.p.rewriteFor(pr, c.id) }
+func (c *signedInCall) rewrite(pr *httputil.ProxyRequest) { c.p.rewriteFor(pr, &c.id) }
 
 // New checks the options and builds the proxy and its transport.
 func New(opts Options) (*Proxy, error) {
@@ -194,18 +197,20 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.Serve(w, r
 
 // Serve forwards a request; id, when not nil, becomes the identity headers.
 // Neither path copies the request or adds a context value: a signed-in request
-// borrows a pooled ReverseProxy whose Rewrite knows its identity.
+// borrows a pooled ReverseProxy whose Rewrite knows its identity. Serve does
+// not keep id (it copies the headers), so the caller's may live on its stack.
 func (p *Proxy) Serve(w http.ResponseWriter, r *http.Request, id *Identity) {
 	if id == nil || len(id.Headers) == 0 {
 		p.rp.ServeHTTP(w, r)
 		return
 	}
 	c := p.signedIn.Get().(*signedInCall)
-	c.id = id
+	c.id.Headers = append(c.id.Headers[:0], id.Headers...)
 	c.rp.ServeHTTP(w, r)
 	// Not deferred: when ServeHTTP panics (http.ErrAbortHandler on a broken
 	// stream) the call is simply not reused.
-	c.id = nil
+	clear(c.id.Headers) // the pool must not keep a visitor's identity alive
+	c.id.Headers = c.id.Headers[:0]
 	p.signedIn.Put(c)
 }
 
