@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -21,6 +22,15 @@ type reqInfo struct {
 
 const infoKey = "logateway.req"
 
+// reqState is one request's reqInfo and the gin Keys map that carries it.
+// observe pools them: a fresh map and reqInfo per request were three of its
+// allocations. gin pools its own Context the same way, so nothing may keep
+// either past the request.
+type reqState struct {
+	ri   reqInfo
+	keys map[any]any
+}
+
 func info(c *gin.Context) *reqInfo {
 	if v, ok := c.Get(infoKey); ok {
 		return v.(*reqInfo)
@@ -36,6 +46,7 @@ func (g *Gateway) observe(st *state) gin.HandlerFunc {
 	hsts := st.cfg.Server.HSTS.Header()
 	inFlight := m.InFlight()
 	tracing := g.deps.Tracing
+	states := sync.Pool{New: func() any { return &reqState{keys: make(map[any]any, 1)} }}
 	return func(c *gin.Context) {
 		start := time.Now()
 		var span trace.Span
@@ -51,8 +62,11 @@ func (g *Gateway) observe(st *state) gin.HandlerFunc {
 		// unchecked X-Request-Id a client added never reaches its logs.
 		r.Header.Set(obs.RequestIDHeader, rid)
 		c.Writer.Header().Set(obs.RequestIDHeader, rid)
-		ri := &reqInfo{rid: rid, site: st.siteFor(r.Host)}
-		c.Set(infoKey, ri)
+		rs := states.Get().(*reqState)
+		rs.ri = reqInfo{rid: rid, site: st.siteFor(r.Host)}
+		ri := &rs.ri
+		rs.keys[infoKey] = ri
+		c.Keys = rs.keys // what c.Set would do, without its map
 		// Every answer the gateway itself writes on an https site carries HSTS:
 		// pages, redirects, JSON. Proxied answers drop it again (proxyRequest):
 		// there the upstream's own policy stands.
@@ -88,6 +102,11 @@ func (g *Gateway) observe(st *state) gin.HandlerFunc {
 			// Path only: queries carry codes and states on the callback.
 			alog.Log(&e)
 		}
+		// Not deferred: after a panic the state is simply not reused.
+		c.Keys = nil
+		clear(rs.keys)
+		rs.ri = reqInfo{}
+		states.Put(rs)
 	}
 }
 
