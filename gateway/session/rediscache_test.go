@@ -29,6 +29,7 @@ func (g *getCounter) Command(_ context.Context, name string, _ time.Time, _ bool
 // cachedStore opens a RedisStore with the cache on addr/prefix.
 func cachedStore(t *testing.T, addr, prefix string, ttl time.Duration) (*RedisStore, *getCounter) {
 	t.Helper()
+	requireTracking(t, addr)
 	gc := &getCounter{}
 	s, err := NewRedisStore(RedisOptions{Addrs: []string{addr}, KeyPrefix: prefix, LocalCacheTTL: ttl,
 		DialTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond,
