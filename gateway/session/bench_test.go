@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -86,17 +87,20 @@ func BenchmarkManagerLoadParallelRedis(b *testing.B) {
 			}
 			clock := newFakeClock()
 			m := newTestManager(b, writer, clock)
-			cookies := make([]*http.Cookie, 1024)
-			for i := range cookies {
-				_, cookies[i] = create(b, m, sampleRecord(i))
+			reqs := make([]*http.Request, 1024) // read concurrently, never changed
+			for i := range reqs {
+				_, c := create(b, m, sampleRecord(i))
+				reqs[i] = requestWith(c)
 			}
 			m = newTestManager(b, reader, clock)
 			b.SetParallelism(32)
 			b.ReportAllocs()
+			b.ResetTimer()
+			var next atomic.Int64
 			b.RunParallel(func(pb *testing.PB) {
-				i := 0
+				i := int(next.Add(97)) // callers spread over the sessions, as visitors are
 				for pb.Next() {
-					if _, err := m.Load(context.Background(), requestWith(cookies[i%len(cookies)])); err != nil {
+					if _, err := m.Load(context.Background(), reqs[i%len(reqs)]); err != nil {
 						b.Errorf("Load: %v", err)
 						return
 					}

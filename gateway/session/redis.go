@@ -48,7 +48,9 @@ type RedisStore struct {
 	prefix   string
 	cacheTTL time.Duration
 	hooks    []Hook
-	written  writtenKeys // with the cache on: see write
+	written  writtenKeys // with the cache on: see aboutToWrite
+	// openedRecs skips hashing and opening a blob the cache returned before.
+	openedRecs openedCache
 	// opTimeout bounds a whole command (dial + write + read) even when the
 	// caller's context has no deadline.
 	opTimeout time.Duration
@@ -103,13 +105,25 @@ func (s *RedisStore) Get(ctx context.Context, id string) (*Record, error) {
 	if s.cacheTTL <= 0 {
 		return s.GetFresh(ctx, id)
 	}
-	key := s.recordKey(id)
+	last, known := s.openedRecs.get(id)
+	key := last.key
+	if !known {
+		key = s.recordKey(id)
+	}
 	if s.written.recent(key) {
 		return s.GetFresh(ctx, id)
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	return s.opened(key, id, s.doCached(ctx, key))
+	blob, err := s.doCached(ctx, key).AsBytes()
+	if known && err == nil && sameBytes(blob, last.blob) {
+		return copyRecord(last.rec), nil // the cache's own bytes: opened before
+	}
+	rec, err := s.opened(key, id, blob, err)
+	if err == nil {
+		s.openedRecs.put(id, opened{key: key, blob: blob, rec: copyRecord(rec)})
+	}
+	return rec, err
 }
 
 // GetFresh is Get straight from Redis, past the cache: for a decision that
@@ -119,11 +133,12 @@ func (s *RedisStore) GetFresh(ctx context.Context, id string) (*Record, error) {
 	key := s.recordKey(id)
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	return s.opened(key, id, s.do(ctx, "get", func(b rueidis.Builder) rueidis.Completed { return b.Get().Key(key).Build() }))
+	blob, err := s.do(ctx, "get", func(b rueidis.Builder) rueidis.Completed { return b.Get().Key(key).Build() }).AsBytes()
+	return s.opened(key, id, blob, err)
 }
 
-func (s *RedisStore) opened(key, id string, r rueidis.RedisResult) (*Record, error) {
-	blob, err := r.AsBytes()
+// opened turns a GET's answer into the Store's.
+func (s *RedisStore) opened(key, id string, blob []byte, err error) (*Record, error) {
 	if rueidis.IsRedisNil(err) {
 		return nil, ErrNotFound
 	}
