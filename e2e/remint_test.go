@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/logateway/logateway/config"
 	"github.com/logateway/logateway/e2e/browser"
+	"github.com/logateway/logateway/gateway/devorg"
 	"github.com/logateway/logateway/gateway/devorg/lo"
 	"github.com/logateway/logateway/internal/harness"
 )
@@ -137,4 +139,72 @@ func typeDraft(t *testing.T, b *browser.Browser, frame context.Context, text str
 	if _, err := chromedp.Run(frame, chromedp.Evaluate[bool](`(function () { var i = document.getElementById('acc-input'); i.value = `+jsString(text)+`; i.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`)); err != nil {
 		t.Fatalf("want the draft in the chat's input, got %v", err)
 	}
+}
+
+// TestAFloatingChatReplacedAfterAnEndedSessionComesBackClosedAndSaysHowToGoOn: when
+// the org session has really ended, the chat's element is replaced and the new chat
+// starts afresh. The ACC documents no way for the host page to open a floating chat,
+// so it comes back closed (the page's box follows it: small, in the corner, covering
+// nothing), keeps its configured size, and the status says, once and politely,
+// "Reconnected – open the chat to continue"; one click opens it and it answers.
+func TestAFloatingChatReplacedAfterAnEndedSessionComesBackClosedAndSaysHowToGoOn(t *testing.T) {
+	b := needSuite(t)
+	up := httptest.NewServer(storeWithSignOut())
+	t.Cleanup(up.Close)
+	env := harness.Start(t, harness.Options{
+		Upstream:   up.URL,
+		DevBanners: true,
+		OrgConfig: func(c *devorg.Config) {
+			c.Assumptions.LOComponentReportsSessionEnd = true
+		},
+		Config: func(c *config.Config) {
+			s := &c.Sites[0]
+			s.Inject = config.Inject{Enabled: true, Paths: []string{"/"}}
+			s.ACC.Width = "380px"
+		},
+	})
+	mark := b.Console.Mark()
+	tab := b.Ctx
+
+	step(t, b, tab, "the site's home page", 15*time.Second, chromedp.Navigate(env.URL+"/"))
+	waitFor(t, b, tab, "the launcher to offer sign-in", `!!document.getElementById('logateway-launcher') && `+statusIs("signed-out"), 15*time.Second)
+	step(t, b, tab, "a click on the launcher's sign-in button", 5*time.Second, chromedp.Click(chromedp.CSS("#logateway-launcher #lo-signin")))
+	signInAtOrg(t, b, tab, env)
+	waitFor(t, b, tab, "the chat connected on the site's page", `location.pathname === '/' && `+statusIs("ready"), 20*time.Second)
+	first, firstID := chatFrame(t, b, env, nil)
+	wantReply(t, chat(t, b, first, "hello", 2), "hello")
+	waitFor(t, b, tab, "the page's chat box open", `document.getElementById('lo-container').classList.contains('acc-maximized')`, 5*time.Second)
+	openBefore := rectOf(t, tab, "#lo-container .lo-frame")
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](statusLog)); err != nil {
+		t.Fatalf("want the status recorded, got %v", err)
+	}
+
+	env.Org.ExpireSessions()
+	step(t, b, first, "a message sent into the ended session", 10*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#acc-input"), "are you there?"),
+		chromedp.Click(chromedp.CSS("#acc-send")),
+	)
+	waitFor(t, b, tab, "the status to say how to go on after the recovery",
+		`document.getElementById('lo-status').textContent === 'Reconnected \u2013 open the chat to continue' && `+statusIs("ready"), 30*time.Second)
+	second, _ := chatFrame(t, b, env, map[target.ID]bool{firstID: true})
+	step(t, b, second, "the new chat, closed to its button", 15*time.Second, chromedp.WaitReady(chromedp.CSS("#acc-root.acc--minimized #acc-fab")))
+	closed := rectOf(t, tab, "#lo-container .lo-frame")
+	vw, _ := chromedp.Run(tab, chromedp.Evaluate[float64](`window.innerWidth`))
+	vh, _ := chromedp.Run(tab, chromedp.Evaluate[float64](`window.innerHeight`))
+	if closed.Width > 100 || closed.Height > 100 || closed.Right < vw-60 || closed.Bottom < vh-60 {
+		t.Errorf("want the replaced chat a small button in the corner (the page's box follows the chat), got %s in a %.0fx%.0f viewport", closed, vw, vh)
+	}
+	wantReply(t, chat(t, b, second, "still here?", 2), "still here?")
+	waitFor(t, b, tab, "the page's chat box open again", `document.getElementById('lo-container').classList.contains('acc-maximized')`, 5*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	if after := rectOf(t, tab, "#lo-container .lo-frame"); after != openBefore {
+		t.Errorf("want the reopened chat at the size it had, %s, got %s", openBefore, after)
+	}
+	seen, _ := chromedp.Run(tab, chromedp.Evaluate[[]string](`window.__e2eStatus`))
+	if n := strings.Count(strings.Join(seen, "|"), "Reconnected"); n != 1 {
+		t.Errorf("want Reconnected said once, got the status sequence %q", seen)
+	}
+	shot(t, tab, "reconnected-floating")
+
+	journeyEnd{name: "reconnected-floating", tab: tab, env: env, b: b, mark: mark, frames: []context.Context{second}, signedIn: true, allowStatus: orgSessionExpired}.check(t)
 }

@@ -12,12 +12,16 @@
  * window.logateway.start(boot, container, {floating: true, ...}). It never navigates on
  * its own (boot.autoStart is for the embed page only).
  *
- * Pure helpers are exported to Node for `node --test`.
+ * One file of small units, each a function run once; they share the launcher's state in
+ * the one global this file owns, window.__logatewayLauncher. The pure helpers are
+ * exported to Node for `node --test`.
  */
-(function (global) {
-  'use strict';
+var __logatewayLauncher = typeof window !== 'undefined' && window.__logatewayLauncher ? window.__logatewayLauncher : {};
 
-  var ROOT_ID = 'logateway-launcher';
+// ---------------------------------------------------------------- unit: pure helpers
+(function (L) {
+  'use strict';
+  if (L.helpers) return; // loaded twice: keep the first copy
 
   // launcherSettings reads the launcher tag: the gateway is wherever the tag came from.
   function launcherSettings(src, dataset) {
@@ -51,26 +55,27 @@
     return out;
   }
 
-  var helpers = {
+  L.helpers = {
     launcherSettings: launcherSettings,
     sessionSignedIn: sessionSignedIn,
     absolutize: absolutize
   };
+})(__logatewayLauncher);
 
-  if (typeof module !== 'undefined' && module.exports) {
-    module.exports = helpers;
-    return;
-  }
-
-  var doc = global.document;
+// ---------------------------------------------------------------- unit: the tag and the gateway (browser)
+(function (L) {
+  'use strict';
+  if (typeof document === 'undefined' || L.tag) return;
+  var doc = document;
+  var global = window;
   var tag = doc.currentScript;
-  if (!tag || global.__logatewayLauncher) return;
-  global.__logatewayLauncher = true;
+  if (!tag) return;
+  // This copy runs the launcher; a second copy of the tag finds L.tag set.
+  L.tag = tag;
   // The embed page bootstraps itself; a second copy would mount a second chat.
   if (doc.getElementById('lo-boot')) return;
-
-  var settings = launcherSettings(tag.src, tag.dataset);
-  var nonce = tag.nonce || '';
+  var settings = (L.settings = L.helpers.launcherSettings(tag.src, tag.dataset));
+  var nonce = (L.nonce = tag.nonce || '');
   var origin = settings.gatewayOrigin;
   var creds = origin === global.location.origin ? 'same-origin' : 'include';
 
@@ -118,6 +123,19 @@
     (doc.head || doc.documentElement).appendChild(l);
   }
 
+  Object.assign(L, { warn: warn, getJSON: getJSON, loadScript: loadScript, ensureStylesheet: ensureStylesheet });
+})(__logatewayLauncher);
+
+// ---------------------------------------------------------------- unit: the chat's box and start (browser)
+(function (L) {
+  'use strict';
+  if (typeof document === 'undefined' || !L.settings || L.tag !== document.currentScript) return;
+  var doc = document;
+  var global = window;
+  var settings = L.settings;
+  var nonce = L.nonce;
+  var origin = settings.gatewayOrigin;
+  var ROOT_ID = 'logateway-launcher';
   var root = null;
   var mount = null;
   var controller = null;
@@ -138,7 +156,7 @@
     if (host) {
       mount = host;
     } else {
-      if (settings.containerId) warn('no element with id "' + settings.containerId + '" (data-container); floating instead');
+      if (settings.containerId) L.warn('no element with id "' + settings.containerId + '" (data-container); floating instead');
       mount = doc.createElement('div');
       mount.id = 'lo-container';
       root.appendChild(mount);
@@ -148,17 +166,17 @@
 
   function run() {
     buildRoot();
-    return Promise.all([getJSON('/__lo/session'), getJSON('/__lo/boot'), global.logateway ? null : loadScript(origin + '/__lo/static/bootstrap.js')])
+    return Promise.all([L.getJSON('/__lo/session'), L.getJSON('/__lo/boot'), global.logateway ? null : L.loadScript(origin + '/__lo/static/bootstrap.js')])
       .then(function (r) {
         var session = r[0];
         var bootRes = r[1];
         if (bootRes.status !== 200 || !bootRes.body) {
           throw new Error('GET /__lo/boot answered ' + bootRes.status);
         }
-        var boot = absolutize(bootRes.body, origin);
+        var boot = L.helpers.absolutize(bootRes.body, origin);
         // GET /__lo/boot is the same for every visitor (its signedIn is always false);
         // GET /__lo/session is the word on who is signed in.
-        boot.signedIn = sessionSignedIn(session.status, session.body);
+        boot.signedIn = L.helpers.sessionSignedIn(session.status, session.body);
         var lo = global.logateway;
         var page = global.location.href;
         var loginURL = lo.helpers.loginURLFor(boot.loginURL, origin + '/', lo.helpers.rdFor(page, origin), false);
@@ -179,11 +197,13 @@
         });
       })
       .catch(function (e) {
-        warn(e.message);
+        L.warn(e.message);
       });
   }
 
-  ensureStylesheet();
+  L.ensureStylesheet();
   if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', run);
   else run();
-})(typeof window !== 'undefined' ? window : this);
+})(__logatewayLauncher);
+
+if (typeof module !== 'undefined' && module.exports) module.exports = __logatewayLauncher.helpers;
