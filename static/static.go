@@ -1,7 +1,8 @@
 // Package static holds the gateway's browser files — the bootstrap script that signs the
 // embed page into the org and mounts the ACC, the launcher tag for any page, the sign-in
 // popup script, the sign-out form script, the stylesheet and the favicon — embedded into
-// the binary and served under /__lo/static/.
+// the binary and served under /__lo/static/ — and Boot (boot.go), the boot config those
+// scripts read, the one contract between the gateway and the browser.
 //
 // Caching: every response carries a strong ETag (a hash of the file) and
 // "Cache-Control: no-cache", so browsers revalidate and get a cheap 304 while a new
