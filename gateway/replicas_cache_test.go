@@ -61,6 +61,53 @@ func TestCachedReplicasSignOutAtOneIsSeenAtTheOther(t *testing.T) {
 	}
 }
 
+// An operator ends every session with redis-cli (DEL of the records): no
+// replica wrote anything, so only Redis's own invalidations can tell the
+// replicas, and both must sign the visitor out at once.
+func TestCachedReplicasSeeAnOperatorsDeleteAtOnce(t *testing.T) {
+	addr, prefix := redistest.Addr(t), redistest.Prefix(t)
+	t.Cleanup(func() { redistest.FlushPrefix(t, addr, prefix) })
+	r := harness.StartReplicas(t, 2, harness.Options{}, redisStores(t, addr, session.RedisOptions{KeyPrefix: prefix, LocalCacheTTL: cacheTTL}))
+	c := harness.Client()
+	if _, err := r.SignInVia(0, c, harness.AliceUser, harness.AlicePass, "/"); err != nil {
+		t.Fatalf("sign-in through replica A: %v", err)
+	}
+	for range 3 { // both replicas now answer from their caches
+		for i := range 2 {
+			if si := getSession(t, r.Via(c, i), r.URL); !si.SignedIn {
+				t.Fatalf("replica %d: not signed in right after the sign-in", i)
+			}
+		}
+	}
+	if cookieValue(c, r.URL, "lo_session") == "" {
+		t.Fatal("no session cookie after the sign-in")
+	}
+	admin := redistest.NewAdmin(t, addr)
+	keys, err := admin.Do("KEYS", prefix+"s:*").AsStrSlice()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("want the one session record under %q, got %v (err %v)", prefix, keys, err)
+	}
+	if err := admin.Do("DEL", keys[0]).Error(); err != nil {
+		t.Fatal(err)
+	}
+	// Each replica is asked with the cookie as it was: an answer that
+	// clears it must not make the other replica's check trivial.
+	cookie := cookieValue(c, r.URL, "lo_session")
+	u, _ := url.Parse(r.URL)
+	start := time.Now()
+	for i := range 2 {
+		stale := harness.Client()
+		stale.Jar.SetCookies(u, []*http.Cookie{{Name: "lo_session", Value: cookie, Path: "/"}})
+		for getSession(t, r.Via(stale, i), r.URL).SignedIn {
+			if time.Since(start) > time.Second {
+				t.Fatalf("replica %d still honours the session %v after the operator's DEL, want signed out within 1s", i, time.Since(start))
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	t.Logf("both replicas saw the operator's DEL within %v", time.Since(start))
+}
+
 func TestCachedReplicasRefreshAnExpiredTokenOnceFor200Requests(t *testing.T) {
 	for _, tc := range []struct {
 		name string
