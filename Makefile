@@ -40,7 +40,7 @@ e2e:
 # The benchmark harness (bare proxy vs gateway, memory and Redis stores, the
 # scaling table), the micro-benchmarks of the hot pieces, and go-redis vs
 # rueidis on the store's workload (bench/redisclient, a module of its own so
-# rueidis stays out of go.mod). Prints the tables recorded in README.md.
+# go-redis stays out of go.mod). Prints the tables recorded in README.md.
 bench:
 	$(GO) run ./bench
 	$(GO) test -run '^$$' -bench . -benchmem ./gateway/proxy/ ./gateway/trust/ ./gateway/obs/ ./gateway/

@@ -142,6 +142,26 @@ func TestRedisUnavailable(t *testing.T) {
 		checkAllUnavailable(t, s, 2*time.Second)
 	})
 
+	// rueidis connects while it builds a Sentinel or Cluster client; the
+	// store builds it at the first command that finds Redis there.
+	for _, tc := range []struct {
+		name string
+		opts RedisOptions
+	}{
+		{"a cluster that is not there answers ErrUnavailable", RedisOptions{Addrs: []string{closedPort(t), closedPort(t)}}},
+		{"Sentinels that are not there answer ErrUnavailable", RedisOptions{Addrs: []string{closedPort(t)}, MasterName: "mymaster"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.DialTimeout, tc.opts.ReadTimeout, tc.opts.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond
+			s, err := NewRedisStore(tc.opts)
+			if err != nil {
+				t.Fatalf("NewRedisStore with Redis down: want a store that answers ErrUnavailable, got %v", err)
+			}
+			defer s.Close()
+			checkAllUnavailable(t, s, 2*time.Second)
+		})
+	}
+
 	t.Run("a redis-server that stops and restarts", func(t *testing.T) {
 		srv := ownRedisServer(t)
 		addr := srv.addr

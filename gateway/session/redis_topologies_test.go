@@ -413,7 +413,7 @@ func TestRedisStoreOnCluster(t *testing.T) {
 
 	t.Run("records of different sessions spread over several nodes", func(t *testing.T) {
 		// Without this the cluster tests could pass with every key on one
-		// node, never exercising cross-node routing and pub/sub.
+		// node, never exercising cross-node routing and invalidation.
 		ctx := context.Background()
 		opts := RedisOptions{Addrs: addrs, KeyPrefix: redistest.Prefix(t)}
 		s := topologyStore(t, opts)
