@@ -33,11 +33,7 @@ func TestAfterARecoveryTheInlineChatIsOpenAtItsSizeWithAPoliteReconnectedNotice(
 		t.Fatalf("want the status recorded, got %v", err)
 	}
 
-	env.Org.ExpireSessions()
-	step(t, b, first, "a message sent into the ended session", 10*time.Second,
-		chromedp.SendKeys(chromedp.CSS("#acc-input"), "are you there?"),
-		chromedp.Click(chromedp.CSS("#acc-send")),
-	)
+	endTheOrgSessionUnderTheChat(t, b, env, first)
 	waitFor(t, b, tab, "the status to say Reconnected after the recovery",
 		`(window.__e2eStatus || []).indexOf('Reconnecting\u2026') >= 0 && document.getElementById('lo-status').textContent === 'Reconnected' && `+statusIs("ready"), 30*time.Second)
 	if live, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.getElementById('lo-status').getAttribute('aria-live')`)); live != "polite" {

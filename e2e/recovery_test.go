@@ -235,28 +235,10 @@ func TestAPersonOpensTheFloatingChatWithTheMouseAndSignsOutFromIt(t *testing.T) 
 	for _, mode := range []string{"native", "sdk"} {
 		t.Run(mode+" mode", func(t *testing.T) {
 			b := needSuite(t)
-			up := httptest.NewServer(storeWithSignOut())
-			t.Cleanup(up.Close)
-			env := harness.Start(t, harness.Options{
-				Upstream:   up.URL,
-				DevBanners: true,
-				Config: func(c *config.Config) {
-					s := &c.Sites[0]
-					s.Inject = config.Inject{Enabled: true, Paths: []string{"/"}}
-					if mode == "sdk" {
-						s.LightningOut.Bootstrap = "sdk"
-						s.LightningOut.SDKURL = s.Org.MyDomain + lo.SDKPath
-					}
-				},
-			})
+			env := startStoreWithLauncher(t, mode == "sdk", nil, nil)
 			mark := b.Console.Mark()
 			tab := b.Ctx
-
-			step(t, b, tab, "the site's home page", 15*time.Second, chromedp.Navigate(env.URL+"/"))
-			waitFor(t, b, tab, "the launcher to offer sign-in", `!!document.getElementById('logateway-launcher') && `+statusIs("signed-out"), 15*time.Second)
-			step(t, b, tab, "a click on the launcher's sign-in button", 5*time.Second, chromedp.Click(chromedp.CSS("#logateway-launcher #lo-signin")))
-			signInAtOrg(t, b, tab, env)
-			waitFor(t, b, tab, "the chat connected on the site's page", `location.pathname === '/' && `+statusIs("ready"), 20*time.Second)
+			signInThroughTheLauncher(t, b, tab, env)
 			frame, _ := chatFrame(t, b, env, nil)
 			step(t, b, frame, "the floating chat rendered minimized", 15*time.Second, chromedp.WaitReady(chromedp.CSS("#acc-root.acc--minimized #acc-fab")))
 			box := `#lo-container .lo-frame`

@@ -31,33 +31,16 @@ func TestAProactiveRemintKeepsTheOpenFloatingChatAndWhatTheVisitorTyped(t *testi
 	for _, mode := range []string{"native", "sdk"} {
 		t.Run(mode+" mode", func(t *testing.T) {
 			b := needSuite(t)
-			up := httptest.NewServer(storeWithSignOut())
-			t.Cleanup(up.Close)
-			env := harness.Start(t, harness.Options{
-				Upstream:   up.URL,
-				DevBanners: true,
-				Config: func(c *config.Config) {
-					s := &c.Sites[0]
-					s.Inject = config.Inject{Enabled: true, Paths: []string{"/"}}
-					// The page re-mints every 10 s (its floor), well before the org
-					// session timeout the gateway is told.
-					s.Org.SessionTimeout = config.Duration(recoveryTimeout)
-					s.Org.RefreshMargin = config.Duration(time.Second)
-					s.LightningOut.RemintInterval = config.Duration(recoveryTimeout * 3 / 4)
-					if mode == "sdk" {
-						s.LightningOut.Bootstrap = "sdk"
-						s.LightningOut.SDKURL = s.Org.MyDomain + lo.SDKPath
-					}
-				},
+			env := startStoreWithLauncher(t, mode == "sdk", nil, func(s *config.Site) {
+				// The page re-mints every 10 s (its floor), well before the org
+				// session timeout the gateway is told.
+				s.Org.SessionTimeout = config.Duration(recoveryTimeout)
+				s.Org.RefreshMargin = config.Duration(time.Second)
+				s.LightningOut.RemintInterval = config.Duration(recoveryTimeout * 3 / 4)
 			})
 			mark := b.Console.Mark()
 			tab := b.Ctx
-
-			step(t, b, tab, "the site's home page", 15*time.Second, chromedp.Navigate(env.URL+"/"))
-			waitFor(t, b, tab, "the launcher to offer sign-in", `!!document.getElementById('logateway-launcher') && `+statusIs("signed-out"), 15*time.Second)
-			step(t, b, tab, "a click on the launcher's sign-in button", 5*time.Second, chromedp.Click(chromedp.CSS("#logateway-launcher #lo-signin")))
-			signInAtOrg(t, b, tab, env)
-			waitFor(t, b, tab, "the chat connected on the site's page", `location.pathname === '/' && `+statusIs("ready"), 20*time.Second)
+			signInThroughTheLauncher(t, b, tab, env)
 			frame, _ := chatFrame(t, b, env, nil)
 			step(t, b, frame, "the floating chat opened", 15*time.Second,
 				chromedp.WaitReady(chromedp.CSS("#acc-root.acc--minimized #acc-fab")),
@@ -149,28 +132,14 @@ func typeDraft(t *testing.T, b *browser.Browser, frame context.Context, text str
 // "Reconnected – open the chat to continue"; one click opens it and it answers.
 func TestAFloatingChatReplacedAfterAnEndedSessionComesBackClosedAndSaysHowToGoOn(t *testing.T) {
 	b := needSuite(t)
-	up := httptest.NewServer(storeWithSignOut())
-	t.Cleanup(up.Close)
-	env := harness.Start(t, harness.Options{
-		Upstream:   up.URL,
-		DevBanners: true,
-		OrgConfig: func(c *devorg.Config) {
-			c.Assumptions.LOComponentReportsSessionEnd = true
-		},
-		Config: func(c *config.Config) {
-			s := &c.Sites[0]
-			s.Inject = config.Inject{Enabled: true, Paths: []string{"/"}}
-			s.ACC.Width = "380px"
-		},
+	env := startStoreWithLauncher(t, false, func(c *devorg.Config) {
+		c.Assumptions.LOComponentReportsSessionEnd = true
+	}, func(s *config.Site) {
+		s.ACC.Width = "380px"
 	})
 	mark := b.Console.Mark()
 	tab := b.Ctx
-
-	step(t, b, tab, "the site's home page", 15*time.Second, chromedp.Navigate(env.URL+"/"))
-	waitFor(t, b, tab, "the launcher to offer sign-in", `!!document.getElementById('logateway-launcher') && `+statusIs("signed-out"), 15*time.Second)
-	step(t, b, tab, "a click on the launcher's sign-in button", 5*time.Second, chromedp.Click(chromedp.CSS("#logateway-launcher #lo-signin")))
-	signInAtOrg(t, b, tab, env)
-	waitFor(t, b, tab, "the chat connected on the site's page", `location.pathname === '/' && `+statusIs("ready"), 20*time.Second)
+	signInThroughTheLauncher(t, b, tab, env)
 	first, firstID := chatFrame(t, b, env, nil)
 	wantReply(t, chat(t, b, first, "hello", 2), "hello")
 	waitFor(t, b, tab, "the page's chat box open", `document.getElementById('lo-container').classList.contains('acc-maximized')`, 5*time.Second)
@@ -179,11 +148,7 @@ func TestAFloatingChatReplacedAfterAnEndedSessionComesBackClosedAndSaysHowToGoOn
 		t.Fatalf("want the status recorded, got %v", err)
 	}
 
-	env.Org.ExpireSessions()
-	step(t, b, first, "a message sent into the ended session", 10*time.Second,
-		chromedp.SendKeys(chromedp.CSS("#acc-input"), "are you there?"),
-		chromedp.Click(chromedp.CSS("#acc-send")),
-	)
+	endTheOrgSessionUnderTheChat(t, b, env, first)
 	waitFor(t, b, tab, "the status to say how to go on after the recovery",
 		`document.getElementById('lo-status').textContent === 'Reconnected \u2013 open the chat to continue' && `+statusIs("ready"), 30*time.Second)
 	second, _ := chatFrame(t, b, env, map[target.ID]bool{firstID: true})
@@ -207,4 +172,51 @@ func TestAFloatingChatReplacedAfterAnEndedSessionComesBackClosedAndSaysHowToGoOn
 	shot(t, tab, "reconnected-floating")
 
 	journeyEnd{name: "reconnected-floating", tab: tab, env: env, b: b, mark: mark, frames: []context.Context{second}, signedIn: true, allowStatus: orgSessionExpired}.check(t)
+}
+
+// startStoreWithLauncher runs the store (storeWithSignOut) behind the gateway with the
+// launcher injected into its pages, in native or sdk mode; org and site, when not
+// nil, adjust the emulated org and the site.
+func startStoreWithLauncher(t *testing.T, sdk bool, org func(*devorg.Config), site func(*config.Site)) *harness.Env {
+	t.Helper()
+	up := httptest.NewServer(storeWithSignOut())
+	t.Cleanup(up.Close)
+	return harness.Start(t, harness.Options{
+		Upstream:   up.URL,
+		DevBanners: true,
+		OrgConfig:  org,
+		Config: func(c *config.Config) {
+			s := &c.Sites[0]
+			s.Inject = config.Inject{Enabled: true, Paths: []string{"/"}}
+			if sdk {
+				s.LightningOut.Bootstrap = "sdk"
+				s.LightningOut.SDKURL = s.Org.MyDomain + lo.SDKPath
+			}
+			if site != nil {
+				site(s)
+			}
+		},
+	})
+}
+
+// signInThroughTheLauncher takes a first-time visitor from the store's home page
+// through the launcher's sign-in button and the org's sign-in to a connected chat.
+func signInThroughTheLauncher(t *testing.T, b *browser.Browser, tab context.Context, env *harness.Env) {
+	t.Helper()
+	step(t, b, tab, "the site's home page", 15*time.Second, chromedp.Navigate(env.URL+"/"))
+	waitFor(t, b, tab, "the launcher to offer sign-in", `!!document.getElementById('logateway-launcher') && `+statusIs("signed-out"), 15*time.Second)
+	step(t, b, tab, "a click on the launcher's sign-in button", 5*time.Second, chromedp.Click(chromedp.CSS("#logateway-launcher #lo-signin")))
+	signInAtOrg(t, b, tab, env)
+	waitFor(t, b, tab, "the chat connected on the site's page", `location.pathname === '/' && `+statusIs("ready"), 20*time.Second)
+}
+
+// endTheOrgSessionUnderTheChat ends the org session (browser sessions and access
+// tokens, not the refresh token) and sends a message into it from the chat's frame.
+func endTheOrgSessionUnderTheChat(t *testing.T, b *browser.Browser, env *harness.Env, frame context.Context) {
+	t.Helper()
+	env.Org.ExpireSessions()
+	step(t, b, frame, "a message sent into the ended session", 10*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#acc-input"), "are you there?"),
+		chromedp.Click(chromedp.CSS("#acc-send")),
+	)
 }

@@ -24,11 +24,18 @@
  * to a URL or storage, and dropped as soon as they have been handed to Lightning Out.
  */
 var logateway = typeof window !== 'undefined' && window.logateway ? window.logateway : {};
+// unit runs one unit of this file as body(lo, helpers, units): browser units not under
+// Node, and none at all when the file was loaded before (the first copy is kept).
+logateway.unit =
+  logateway.unit ||
+  function (browserOnly, body) {
+    if (logateway.loaded || (browserOnly && typeof document === 'undefined')) return;
+    body(logateway, logateway.helpers, logateway.units);
+  };
 
 // ---------------------------------------------------------------- unit: constants
-(function (lo) {
+logateway.unit(false, function (lo, h, u) {
   'use strict';
-  if (lo.loaded) return; // loaded twice: keep the first copy
   lo.units = {};
   // The gateway sends the values that matter to both sides in the boot config
   // (static.Boot: maxRetries, readyTimeoutMs, …); the defaults here are fallbacks
@@ -64,13 +71,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
       failed: 'Could not connect'
     }
   };
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: retry policy
-(function (lo) {
+logateway.unit(false, function (lo, h, u) {
   'use strict';
-  if (lo.loaded) return;
-  var h = lo.helpers;
 
   // backoffDelay is the wait before retry number `failures` (1-based): 1s, 2s, 4s, … capped.
   function backoffDelay(failures, baseMs, capMs) {
@@ -139,12 +144,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
     parseRetryAfter: parseRetryAfter,
     classifyFrontdoorResponse: classifyFrontdoorResponse
   });
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: boot config fields
-(function (lo) {
+logateway.unit(false, function (lo, h, u) {
   'use strict';
-  if (lo.loaded) return;
 
   function isObject(v) {
     return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -209,13 +213,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
     normalizeComponents: normalizeComponents,
     normalizeACC: normalizeACC
   });
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: boot config
-(function (lo) {
+logateway.unit(false, function (lo, h, u) {
   'use strict';
-  if (lo.loaded) return;
-  var h = lo.helpers;
 
   // normalizeBoot validates the boot config and fills defaults. It throws an Error that
   // names the offending field.
@@ -279,13 +281,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
   }
 
   Object.assign(h, { normalizeBoot: normalizeBoot, sessionTimeoutFor: sessionTimeoutFor, parseBoot: parseBoot });
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: component tags
-(function (lo) {
+logateway.unit(false, function (lo, h, u) {
   'use strict';
-  if (lo.loaded) return;
-  var h = lo.helpers;
 
   function kebab(s) {
     return s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();
@@ -320,13 +320,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
   }
 
   Object.assign(h, { tagForComponent: tagForComponent, componentsAttr: componentsAttr, componentTags: componentTags });
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: ACC config
-(function (lo) {
+logateway.unit(false, function (lo, h, u) {
   'use strict';
-  if (lo.loaded) return;
-  var h = lo.helpers;
 
   // sizeValue turns a configured size into what the ACC takes: numbers stay numbers,
   // "400" becomes 400 (px), CSS strings ("60vh", "400px") stay strings.
@@ -374,12 +372,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
   }
 
   Object.assign(h, { sizeValue: sizeValue, cssSize: cssSize, renderMode: renderMode, accClientConfig: accClientConfig });
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: URLs
-(function (lo) {
+logateway.unit(false, function (lo, h, u) {
   'use strict';
-  if (lo.loaded) return;
 
   function originOf(url) {
     try {
@@ -426,13 +423,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
     rdFor: rdFor,
     loginURLFor: loginURLFor
   });
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: sign-in helpers
-(function (lo) {
+logateway.unit(false, function (lo, h, u) {
   'use strict';
-  if (lo.loaded) return;
-  var h = lo.helpers;
 
   // isSigninMessage checks a postMessage from the sign-in popup; a hand-off code,
   // when present, is a 43-character base64url string.
@@ -481,13 +476,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
     popupLoginURL: popupLoginURL,
     signinMode: signinMode
   });
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: connection state machine
-(function (lo) {
+logateway.unit(false, function (lo, h, u) {
   'use strict';
-  if (lo.loaded) return;
-  var h = lo.helpers;
 
   // NEXT lists the states each state may move to ('' is before the first). A late
   // "ready" after giving up is taken: the chat did come up after all.
@@ -520,13 +513,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
 
   h.Connection = Connection;
   h.CONNECTION_NEXT = NEXT;
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: connection transitions
-(function (lo) {
+logateway.unit(false, function (lo, h, u) {
   'use strict';
-  if (lo.loaded) return;
-  var h = lo.helpers;
   var Connection = h.Connection;
 
   // ended: nothing happens until the visitor acts (signs in, clicks Reconnect).
@@ -578,15 +569,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
     this.failures = 0;
     this.recoveries = [];
   };
-
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: library loader (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
-  var h = lo.helpers;
-  var u = lo.units;
   var doc = document;
   // The nonce is only readable while this script runs (currentScript is null later).
   u.scriptNonce = doc.currentScript ? doc.currentScript.nonce || '' : '';
@@ -649,12 +636,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
     if (nonce) l.nonce = nonce;
     (doc.head || doc.documentElement).appendChild(l);
   };
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: UI elements (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
   var doc = document;
 
   function findOrCreate(id, tag, parent, setup) {
@@ -710,13 +696,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
   }
 
   lo.units.UI = UI;
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: UI status and notices (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
-  var h = lo.helpers;
   var doc = document;
   var UI = lo.units.UI;
 
@@ -759,13 +743,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
     var note = doc.getElementById('lo-signin-note');
     if (note) note.textContent = message;
   };
-
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: UI clearance (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
   var doc = document;
   var UI = lo.units.UI;
 
@@ -792,13 +774,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
   UI.prototype.scheduleClearance = function () {
     if (!this.clearanceFrame) this.clearanceFrame = window.requestAnimationFrame(this.updateClearance.bind(this));
   };
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: Lightning Out adapter (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
-  var h = lo.helpers;
 
   // Adapter owns the Lightning Out elements in the container: the application, the
   // component elements, their events, and the floating chat's size classes. The
@@ -848,13 +828,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
     this.container.appendChild(d);
     return d;
   };
-
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: adapter readiness (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
   var Adapter = lo.units.Adapter;
 
   // expectReplace: the session under the components is in doubt; they are
@@ -889,12 +867,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
   Adapter.prototype.owns = function (target) {
     return this.isApp(target) || this.comps.indexOf(target) >= 0;
   };
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: adapter events (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
   var Adapter = lo.units.Adapter;
 
   function listenOn(list, el, type, fn) {
@@ -962,13 +939,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
     el.classList.add(state);
   }
   Adapter.sdkFrameClass = sdkFrameClass;
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: native mount and replacement (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
-  var h = lo.helpers;
   var Adapter = lo.units.Adapter;
   var doc = document;
 
@@ -1040,13 +1015,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
     this.readyComps = [];
     if (this.boot.acc && this.mode === 'floating') this.setFloating(false);
   };
-
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: adapter login and logout (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
   var Adapter = lo.units.Adapter;
 
   // authenticate hands a frontdoor URL to Lightning Out: the first mounts the
@@ -1082,13 +1055,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
     }
     return true;
   };
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: SDK mount (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
-  var h = lo.helpers;
   var Adapter = lo.units.Adapter;
   var doc = document;
   var LO_EVENTS = ['lo.application.ready', 'lo.application.error', 'lo.iframe.error', 'lo.component.error', 'lo.component.ready'];
@@ -1134,14 +1105,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
       else self.on.error(ev);
     });
   };
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: controller (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
-  var h = lo.helpers;
-  var u = lo.units;
 
   // Controller wires the connection state machine, the Lightning Out adapter and the
   // UI for one container: it mints frontdoor URLs, keeps the timers and turns
@@ -1210,14 +1178,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
   };
 
   u.Controller = Controller;
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: controller attempts (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
-  var h = lo.helpers;
-  var u = lo.units;
   var Controller = u.Controller;
 
   Controller.prototype.mint = async function () {
@@ -1288,13 +1253,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
       this.failure(0);
     }
   };
-
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: controller timers (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
   var Controller = lo.units.Controller;
 
   // armRemint keeps the org UI session alive: a fresh frontdoor URL before
@@ -1326,12 +1289,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
       self.failure(0);
     }, this.boot.readyTimeoutMs);
   };
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: controller transitions (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
   var Controller = lo.units.Controller;
 
   // failure counts one consecutive failure and retries with backoff (with new
@@ -1373,13 +1335,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
     this.adapter.logout();
     this.setState('signed-out');
   };
-
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: controller readiness (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
   var Controller = lo.units.Controller;
 
   // checkReady says "Connected" only once the application AND every
@@ -1444,12 +1404,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
     var now = Date.now();
     if ((since && now - since > limit) || (this.lastAuthAt && now - this.lastAuthAt > limit)) this.recover();
   };
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: page lifecycle (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
   var Controller = lo.units.Controller;
   var doc = document;
 
@@ -1480,14 +1439,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
       if (ev.persisted) self.checkStale(self.hiddenAt);
     });
   };
-
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: sign-out and page controls (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
-  var h = lo.helpers;
   var Controller = lo.units.Controller;
   var doc = document;
 
@@ -1544,13 +1500,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
     });
     if (this.ui.retry) this.listen(this.ui.retry, 'click', this.retryNow.bind(this));
   };
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: popup sign-in (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
-  var h = lo.helpers;
 
   function framedPage() {
     try {
@@ -1610,13 +1564,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
   }
 
   Object.assign(lo.units, { framedPage: framedPage, popupSignIn: popupSignIn, redeem: redeem });
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: sign-in flows (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
-  var u = lo.units;
 
   // SignIn decides what a click on "Sign in" does for one controller: follow the
   // link, open the popup, or first ask for storage access.
@@ -1637,15 +1589,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
     this.ctl.ui.signinFailed(message);
     if (window.console && window.console.warn) window.console.warn('logateway: ' + message);
   };
-
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: popup sign-in flow (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
-  var h = lo.helpers;
-  var u = lo.units;
   var SignIn = u.SignIn;
   var doc = document;
 
@@ -1720,14 +1668,11 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
       this.popupFlow();
     }
   };
-})(logateway);
+});
 
 // ---------------------------------------------------------------- unit: start and self-start (browser)
-(function (lo) {
+logateway.unit(true, function (lo, h, u) {
   'use strict';
-  if (lo.loaded || typeof document === 'undefined') return;
-  var h = lo.helpers;
-  var u = lo.units;
   var doc = document;
 
   // start runs the chat in container with the boot config; the launcher calls it
@@ -1789,7 +1734,7 @@ var logateway = typeof window !== 'undefined' && window.logateway ? window.logat
   lo.loaded = true;
   if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', autostart);
   else autostart();
-})(logateway);
+});
 
 // Node (bootstrap.test.js) gets the pure helpers and the state machine.
 if (typeof module !== 'undefined' && module.exports) module.exports = logateway.helpers;
