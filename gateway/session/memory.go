@@ -47,10 +47,17 @@ type memShard struct {
 	_     [64]byte // keep neighbouring shard locks off one cache line
 }
 
+// memEntry holds its record encoded (appendRecord) in one string rather than
+// as a Record: a Record is a dozen strings and four time.Times, all pointers
+// the garbage collector scans in every cycle, and at 100,000 sessions that
+// scan was ~3x the cost of one over encoded entries (a forced GC, measured:
+// ~37-54 ms against ~15-17 ms of CPU). Get reads the strings out of the
+// encoding without copying them (it is immutable: every write stores a new one).
 type memEntry struct {
 	key        string
-	rec        Record
-	expires    int64 // Unix nanoseconds
+	rec        string // appendRecord's encoding
+	version    int64  // rec's Version, for Update
+	expires    int64  // Unix nanoseconds
 	prev, next *memEntry
 }
 
@@ -114,9 +121,9 @@ func (s *MemoryStore) Get(_ context.Context, id string) (*Record, error) {
 		return nil, ErrNotFound
 	}
 	sh.toFront(e)
-	rec := e.rec // Record holds only values and immutable strings: a full copy
+	enc := e.rec
 	sh.mu.Unlock()
-	return &rec, nil
+	return decodeStored(enc)
 }
 
 // Put implements Store.
@@ -125,15 +132,16 @@ func (s *MemoryStore) Put(_ context.Context, id string, rec *Record, ttl time.Du
 		return fmt.Errorf("session: memory put: ttl must be positive, got %v", ttl)
 	}
 	expires := s.now().Add(ttl).UnixNano()
+	enc := string(appendRecord(nil, rec))
 	sh := s.shard(id)
 	sh.mu.Lock()
 	if e := sh.m[id]; e != nil {
-		e.rec, e.expires = *rec, expires
+		e.rec, e.version, e.expires = enc, rec.Version, expires
 		sh.toFront(e)
 		sh.mu.Unlock()
 		return nil
 	}
-	e := &memEntry{key: id, rec: *rec, expires: expires}
+	e := &memEntry{key: id, rec: enc, version: rec.Version, expires: expires}
 	sh.m[id] = e
 	sh.insertFront(e)
 	s.count.Add(1)
@@ -173,6 +181,7 @@ func (s *MemoryStore) Update(_ context.Context, id string, rec *Record, ttl time
 		return fmt.Errorf("session: memory update: ttl must be positive, got %v", ttl)
 	}
 	now := s.now()
+	enc := string(appendRecord(nil, rec))
 	sh := s.shard(id)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -180,10 +189,10 @@ func (s *MemoryStore) Update(_ context.Context, id string, rec *Record, ttl time
 	if e == nil || now.UnixNano() >= e.expires {
 		return ErrNotFound
 	}
-	if e.rec.Version > rec.Version {
+	if e.version > rec.Version {
 		return ErrStale
 	}
-	e.rec, e.expires = *rec, now.Add(ttl).UnixNano()
+	e.rec, e.version, e.expires = enc, rec.Version, now.Add(ttl).UnixNano()
 	sh.toFront(e)
 	return nil
 }
