@@ -83,29 +83,36 @@ type signedInCall struct {
 
 func (c *signedInCall) rewrite(pr *httputil.ProxyRequest) { c.p.rewriteFor(pr, &c.id) }
 
-// New checks the options and builds the proxy and its transport.
-func New(opts Options) (*Proxy, error) {
+// checkOptions refuses an upstream the proxy cannot address and trusted
+// proxy prefixes that are not valid, each naming the setting to fix.
+func checkOptions(opts Options) error {
 	u := opts.Upstream
 	if u == nil {
-		return nil, errors.New("proxy: Upstream is nil, expected an http(s) URL (setting upstream.url)")
+		return errors.New("proxy: Upstream is nil, expected an http(s) URL (setting upstream.url)")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("proxy: upstream scheme %q is not supported, expected http or https (setting upstream.url)", u.Scheme)
+		return fmt.Errorf("proxy: upstream scheme %q is not supported, expected http or https (setting upstream.url)", u.Scheme)
 	}
 	if u.Host == "" {
-		return nil, errors.New("proxy: upstream URL has no host, expected http(s)://host[:port] (setting upstream.url)")
+		return errors.New("proxy: upstream URL has no host, expected http(s)://host[:port] (setting upstream.url)")
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, errors.New("proxy: upstream URL has user info, a query or a fragment, expected only scheme, host and path (setting upstream.url)")
+		return errors.New("proxy: upstream URL has user info, a query or a fragment, expected only scheme, host and path (setting upstream.url)")
 	}
 	if opts.TLSConfig != nil && u.Scheme != "https" {
-		return nil, errors.New("proxy: TLS settings given for an http upstream, expected an https URL (setting upstream.url)")
+		return errors.New("proxy: TLS settings given for an http upstream, expected an https URL (setting upstream.url)")
 	}
 	for _, p := range opts.TrustedProxies {
 		if !p.IsValid() {
-			return nil, fmt.Errorf("proxy: trusted proxy prefix %v is not valid, expected a CIDR like 10.0.0.0/8", p)
+			return fmt.Errorf("proxy: trusted proxy prefix %v is not valid, expected a CIDR like 10.0.0.0/8", p)
 		}
 	}
+	return nil
+}
+
+// newTransport is the upstream's transport: its own connection pool, the
+// configured timeouts, no proxy from the environment, no compression.
+func newTransport(opts Options) *http.Transport {
 	timeout := orDefault(opts.Timeout, 30*time.Second)
 	dialTimeout := orDefault(opts.DialTimeout, 5*time.Second)
 	idle := opts.MaxIdleConnsPerHost
@@ -135,6 +142,16 @@ func New(opts Options) (*Proxy, error) {
 	if opts.TLSConfig != nil {
 		tr.TLSClientConfig = opts.TLSConfig.Clone()
 	}
+	return tr
+}
+
+// New checks the options and builds the proxy and its transport.
+func New(opts Options) (*Proxy, error) {
+	if err := checkOptions(opts); err != nil {
+		return nil, err
+	}
+	u := opts.Upstream
+	tr := newTransport(opts)
 
 	p := &Proxy{
 		transport: tr,
