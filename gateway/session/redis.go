@@ -153,6 +153,13 @@ func (s *RedisStore) opened(key, id string, blob []byte, err error) (*Record, er
 }
 
 // Put implements Store. Redis expires the key after ttl (remaining lifetime).
+//
+// Every write of this store is safe to send twice: SET and DEL leave the same
+// state however often they run, Update's script compares versions, a lock
+// recognises its own token. So each is retryable: a write that meets a
+// connection the server closed (Redis restarted since this replica last used
+// it) is sent once more on a new one instead of failing the request, as reads
+// are. Without it a sign-in right after a quick restart got a 503.
 func (s *RedisStore) Put(ctx context.Context, id string, rec *Record, ttl time.Duration) error {
 	key, blob, err := s.sealForWrite("put", id, rec, ttl)
 	if err != nil {
@@ -161,7 +168,7 @@ func (s *RedisStore) Put(ctx context.Context, id string, rec *Record, ttl time.D
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	r := s.do(ctx, "set", func(b rueidis.Builder) rueidis.Completed {
-		return b.Set().Key(key).Value(rueidis.BinaryString(blob)).PxMilliseconds(ttl.Milliseconds()).Build()
+		return b.Set().Key(key).Value(rueidis.BinaryString(blob)).PxMilliseconds(ttl.Milliseconds()).Build().ToRetryable()
 	})
 	if err := r.Error(); err != nil {
 		return unavailable("SET", err)
@@ -187,7 +194,7 @@ func (s *RedisStore) sealForWrite(op, id string, rec *Record, ttl time.Duration)
 // updateScript replaces the value only if the key exists and its stored
 // version (first 8 bytes, big-endian, so byte order is numeric order) is not
 // greater than the new one. Returns 1 on write, 0 if gone, -1 if stale.
-var updateScript = rueidis.NewLuaScript(`
+var updateScript = rueidis.NewLuaScriptRetryable(`
 local cur = redis.call('GETRANGE', KEYS[1], 0, 7)
 if cur == '' then return 0 end
 for i = 1, 8 do
@@ -228,7 +235,7 @@ func (s *RedisStore) Delete(ctx context.Context, id string) error {
 	defer cancel()
 	key := s.recordKey(id)
 	s.aboutToWrite(key)
-	r := s.do(ctx, "del", func(b rueidis.Builder) rueidis.Completed { return b.Del().Key(key).Build() })
+	r := s.do(ctx, "del", func(b rueidis.Builder) rueidis.Completed { return b.Del().Key(key).Build().ToRetryable() })
 	if err := r.Error(); err != nil {
 		return unavailable("DEL", err)
 	}
@@ -237,12 +244,24 @@ func (s *RedisStore) Delete(ctx context.Context, id string) error {
 
 // unlockScript deletes the lock only if it still holds our token, so a
 // holder whose lock expired cannot release the next holder's lock.
-var unlockScript = rueidis.NewLuaScript(`
+var unlockScript = rueidis.NewLuaScriptRetryable(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `)
 
-// Lock implements Store with SET NX PX and a random token.
+// lockScript takes the lock for the token (ARGV[1]) if no one holds it (SET
+// NX PX), and counts it taken if the token already holds it: sent again
+// after a connection died under it, it must not find itself the holder.
+// Returns 1 when the token holds the lock, 0 when another does.
+var lockScript = rueidis.NewLuaScriptRetryable(`
+local cur = redis.call('GET', KEYS[1])
+if cur == ARGV[1] then return 1 end
+if cur then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`)
+
+// Lock implements Store with a random token set with NX PX (lockScript).
 func (s *RedisStore) Lock(ctx context.Context, key string, ttl, wait time.Duration) (func(), error) {
 	if ttl < time.Millisecond {
 		return nil, fmt.Errorf("session: redis lock: ttl must be at least 1ms, got %v", ttl)
@@ -256,16 +275,11 @@ func (s *RedisStore) Lock(ctx context.Context, key string, ttl, wait time.Durati
 	err := pollLock(ctx, wait, func() (bool, error) {
 		cctx, cancel := s.ctx(ctx)
 		defer cancel()
-		err := s.do(cctx, "set", func(b rueidis.Builder) rueidis.Completed {
-			return b.Set().Key(name).Value(token).Nx().PxMilliseconds(ttl.Milliseconds()).Build()
-		}).Error()
-		if rueidis.IsRedisNil(err) {
-			return false, nil // taken
-		}
+		n, err := s.exec(cctx, lockScript, name, token, strconv.FormatInt(ttl.Milliseconds(), 10)).AsInt64()
 		if err != nil {
-			return false, unavailable("SET NX", err)
+			return false, unavailable("lock script", err)
 		}
-		return true, nil
+		return n == 1, nil // 0: taken
 	})
 	if err != nil {
 		return nil, err

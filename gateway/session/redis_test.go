@@ -236,3 +236,70 @@ func waitPing(t *testing.T, addr string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestRedisWritesAfterTheServerClosedTheConnection: a Redis restarted (or an
+// operator's CLIENT KILL) since the store last used a connection leaves it
+// dead until something uses it; the store's writes, like its reads, go again
+// on a new connection instead of failing a sign-in or a refresh with a 503.
+func TestRedisWritesAfterTheServerClosedTheConnection(t *testing.T) {
+	ctx := context.Background()
+	srv := ownRedisServer(t)
+	admin := redistest.NewAdmin(t, srv.addr)
+	// The cache off: no connection then reads in the background, so a
+	// closed one is found only by the next command sent on it (or by the
+	// PING after pingGap of silence, too late to matter here).
+	s, err := NewRedisStore(RedisOptions{Addrs: []string{srv.addr}, KeyPrefix: "logateway-killed:",
+		DialTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("NewRedisStore: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	id := testID(t)
+	rec := sampleRecord(1)
+	killAll := func(t *testing.T) {
+		t.Helper()
+		for range 16 { // rueidis spreads commands over its connections: open them all
+			if _, err := s.GetFresh(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+				t.Fatalf("GetFresh before the kill: %v", err)
+			}
+		}
+		killed, err := admin.Do("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes").AsInt64()
+		if err != nil || killed < 1 {
+			t.Fatalf("CLIENT KILL TYPE normal SKIPME yes: killed %d (%v), want the store's connections", killed, err)
+		}
+	}
+	for _, w := range []struct {
+		name  string
+		write func() error
+	}{
+		{"Put", func() error { return s.Put(ctx, id, rec, time.Minute) }},
+		{"Update", func() error { rec.Version++; return s.Update(ctx, id, rec, time.Minute) }},
+		{"Lock and unlock", func() error {
+			unlock, err := s.Lock(ctx, "killed", time.Second, 0)
+			if err != nil {
+				return err
+			}
+			killAll(t)
+			unlock()
+			if n, err := admin.Do("EXISTS", s.lockKey("killed")).AsInt64(); err != nil || n != 0 {
+				return fmt.Errorf("the lock is still held after unlock (EXISTS %d, %v)", n, err)
+			}
+			return nil
+		}},
+		{"Delete", func() error { return s.Delete(ctx, id) }},
+	} {
+		t.Run(w.name, func(t *testing.T) {
+			for round := range 4 {
+				if w.name == "Update" || w.name == "Delete" {
+					if err := s.Put(ctx, id, rec, time.Minute); err != nil {
+						t.Fatalf("Put before the kill: %v", err)
+					}
+				}
+				killAll(t)
+				if err := w.write(); err != nil {
+					t.Fatalf("round %d: %s on connections the server closed: %v, want it sent again on a new one", round, w.name, err)
+				}
+			}
+		})
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -47,19 +49,35 @@ func clientOptions(opts RedisOptions) rueidis.ClientOption {
 		DisableCache:      opts.LocalCacheTTL <= 0,
 		CacheSizeEachConn: cacheBytes,
 		ClientSetInfo:     rueidis.DisableClientSetInfo,
-		// One retry covers a connection that died with a restarted server;
-		// more would multiply the time a visitor waits for a 503.
-		RetryDelay: func(attempts int, _ rueidis.Completed, _ error) time.Duration {
-			if attempts > 1 {
-				return -1
-			}
-			return 0
-		},
+		// rueidis retries only reads and the commands marked retryable:
+		// the store marks its writes, which are all safe to run twice
+		// (redis.go).
+		RetryDelay: retryDelay,
 	}
 	if opts.MasterName != "" {
 		co.Sentinel = rueidis.SentinelOption{MasterSet: opts.MasterName, Dialer: dialer, TLSConfig: opts.TLS}
 	}
 	return co
+}
+
+// retryDelay lets a command go once more after any connection error (a
+// timeout included; more would multiply the time a visitor waits for a 503
+// from a hung Redis), and again while the error says the server had closed
+// the connection: after a restart each of the client's connections is dead
+// until a command meets it (rueidis spreads commands over up to four at
+// random), and such a command fails at once, without waiting.
+func retryDelay(attempts int, _ rueidis.Completed, err error) time.Duration {
+	if attempts <= 1 || attempts <= 1<<2 && closedByServer(err) {
+		return 0
+	}
+	return -1
+}
+
+// closedByServer reports whether err is a connection found closed by the
+// other end (or closed on finding so), not a timeout or a refused dial.
+func closedByServer(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // lazyClient builds the rueidis client on first use. rueidis connects while
