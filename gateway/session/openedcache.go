@@ -1,9 +1,6 @@
 package session
 
-import (
-	"sync"
-	"unsafe"
-)
+import "unsafe"
 
 // openedCache remembers, per session id, the record key and what the last
 // blob read for it opened to, so a Get answered by the client-side cache
@@ -16,34 +13,13 @@ import (
 //
 // It holds decoded records, as the memory store does; the ids and their
 // AES keys are in this process's memory anyway (aeadCache, the Manager's
-// cookie cache). The bound is simple: when full, the map is dropped.
-type openedCache struct {
-	mu sync.RWMutex
-	m  map[string]opened
-}
+// cookie cache). It is bounded as boundedMap is.
+type openedCache = boundedMap[opened]
 
 type opened struct {
 	key  string // recordKey(id)
 	blob []byte // the bytes rec was opened from
 	rec  *Record
-}
-
-const openedCacheSize = 16384
-
-func (c *openedCache) get(id string) (opened, bool) {
-	c.mu.RLock()
-	o, ok := c.m[id]
-	c.mu.RUnlock()
-	return o, ok
-}
-
-func (c *openedCache) put(id string, o opened) {
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= openedCacheSize {
-		c.m = make(map[string]opened, 256)
-	}
-	c.m[id] = o
-	c.mu.Unlock()
 }
 
 // sameBytes reports whether a and b are the same bytes in memory.

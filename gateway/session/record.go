@@ -3,7 +3,6 @@ package session
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -90,65 +89,6 @@ func nanosToTime(n int64) time.Time {
 
 var errBadRecord = errors.New("malformed record encoding")
 
-// decodeRecord is the inverse of appendRecord.
-func decodeRecord(b []byte) (*Record, error) {
-	if len(b) == 0 || b[0] != recordFormat {
-		return nil, fmt.Errorf("%w: want format byte %d", errBadRecord, recordFormat)
-	}
-	d := decoder{b: b[1:]}
-	rec := &Record{}
-	for _, p := range [...]*string{
-		&rec.Site,
-		&rec.Identity.UserID, &rec.Identity.OrgID, &rec.Identity.Username,
-		&rec.Identity.PreferredUsername, &rec.Identity.Email, &rec.Identity.Name,
-		&rec.Identity.IdentityURL,
-		&rec.Tokens.AccessToken, &rec.Tokens.RefreshToken, &rec.Tokens.InstanceURL,
-		&rec.Tokens.Scope, &rec.Tokens.Flow,
-		&rec.CSRF,
-	} {
-		*p = d.string()
-	}
-	for _, p := range [...]*time.Time{&rec.Tokens.IssuedAt, &rec.Tokens.ExpiresAt, &rec.CreatedAt, &rec.LastSeen} {
-		*p = nanosToTime(d.varint())
-	}
-	rec.Version = d.varint()
-	if d.err != nil {
-		return nil, d.err
-	}
-	if len(d.b) != 0 {
-		return nil, fmt.Errorf("%w: %d trailing bytes", errBadRecord, len(d.b))
-	}
-	return rec, nil
-}
-
-type decoder struct {
-	b   []byte
-	err error
-}
-
-func (d *decoder) string() string {
-	if d.err != nil {
-		return ""
-	}
-	n, k := binary.Uvarint(d.b)
-	if k <= 0 || n > uint64(len(d.b)-k) {
-		d.err = fmt.Errorf("%w: string length out of range", errBadRecord)
-		return ""
-	}
-	s := string(d.b[k : k+int(n)])
-	d.b = d.b[k+int(n):]
-	return s
-}
-
-func (d *decoder) varint() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, k := binary.Varint(d.b)
-	if k <= 0 {
-		d.err = fmt.Errorf("%w: truncated integer", errBadRecord)
-		return 0
-	}
-	d.b = d.b[k:]
-	return v
-}
+// decodeRecord is the inverse of appendRecord. The one copy into a string is
+// all it allocates besides the Record: the record's strings are cut from it.
+func decodeRecord(b []byte) (*Record, error) { return decodeStored(string(b)) }
