@@ -208,10 +208,13 @@ func TestReplicasRefreshAnExpiredTokenOnceFor200Requests(t *testing.T) {
 			// One refresh per expiry: a burst that outlives the fresh token's own
 			// refresh window (only on a machine loaded far beyond CI's) legitimately
 			// refreshes again, once per window it spans.
-			most := 1 + refreshWindowsSpanned(r, time.Since(began))
-			if got := r.Org.Count("token:refresh_token"); got < 1 || got > most {
+			took := time.Since(began)
+			most := 1 + refreshWindowsSpanned(r, took)
+			burstRefreshes := r.Org.Count("token:refresh_token")
+			t.Logf("%d requests took %s and made %d refreshes", n, took.Round(time.Millisecond), burstRefreshes)
+			if burstRefreshes < 1 || burstRefreshes > most {
 				t.Fatalf("refresh calls at the org = %d, want exactly 1 (at most %d for a burst of %s) for %d requests over 2 replicas",
-					got, most, time.Since(began).Round(time.Millisecond), n)
+					burstRefreshes, most, took.Round(time.Millisecond), n)
 			}
 			after := sessionRecord(t, r.Env, cookieValue(c, r.URL, "lo_session")).Tokens.AccessToken
 			if after == before {
@@ -223,8 +226,11 @@ func TestReplicasRefreshAnExpiredTokenOnceFor200Requests(t *testing.T) {
 			if code, body, err := postFrontdoor(r.Via(c, 1), r.URL); err != nil || code != http.StatusOK {
 				t.Fatalf("frontdoor after a second expiry: status %d (%v) err %v, want 200", code, body["error"], err)
 			}
-			if got := r.Org.Count("token:refresh_token"); got != 2 {
-				t.Fatalf("refresh calls at the org after a second expiry = %d, want 2", got)
+			// Exactly one more, counted from what the burst made: a burst that
+			// spanned a refresh window (allowed above) made two.
+			if got := r.Org.Count("token:refresh_token"); got != burstRefreshes+1 {
+				t.Fatalf("refresh calls at the org after a second expiry = %d, want %d (the burst's %d and one for the second expiry)",
+					got, burstRefreshes+1, burstRefreshes)
 			}
 		})
 	}
