@@ -42,6 +42,15 @@ func noFrame(h http.Header, s *site, nonce string) {
 	h.Set("X-Frame-Options", "DENY")
 }
 
+// pageHeaders starts the headers of one of the gateway's own pages: never
+// cached, under csp with a fresh nonce, which it returns for the page's tags.
+func pageHeaders(h http.Header, csp trust.CSP) string {
+	nonce := trust.NewNonce()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", csp.Header(nonce))
+	return nonce
+}
+
 // pageCSP is the CSP of the gateway's own pages other than the embed page.
 func pageCSP(s *site) trust.CSP {
 	fa := []string{"'none'"}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/logateway/logateway/gateway/trust"
 	"github.com/logateway/logateway/templates"
 )
 
@@ -15,10 +14,7 @@ func (g *Gateway) devIndex(c *gin.Context, s *site) {
 	if !ok {
 		return
 	}
-	nonce := trust.NewNonce()
-	h := c.Writer.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", pageCSP(s).Header(nonce))
+	nonce := pageHeaders(c.Writer.Header(), pageCSP(s))
 	data := templates.DevIndexData{
 		Page:      g.page(c, s, nonce, "logateway dev mode"),
 		EmbedPath: s.embedPath,

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/logateway/logateway/gateway/trust"
 	"github.com/logateway/logateway/templates"
 )
 
@@ -26,11 +25,9 @@ func (g *Gateway) embed(c *gin.Context, s *site) {
 		c.Redirect(http.StatusFound, loginURL)
 		return
 	}
-	nonce := trust.NewNonce()
 	h := c.Writer.Header()
-	h.Set("Cache-Control", "no-store")
+	nonce := pageHeaders(h, s.embedCSP())
 	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", s.embedCSP().Header(nonce))
 	data := templates.EmbedData{
 		Page:      g.page(c, s, nonce, firstNonEmpty(s.cfg.Embed.Title, "Chat")),
 		SignedIn:  sess != nil,

@@ -20,15 +20,13 @@ func (g *Gateway) logoutConfirm(c *gin.Context) {
 	if !ok {
 		return
 	}
-	nonce := trust.NewNonce()
-	h := c.Writer.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	noFrame(h, s, nonce)
 	csp := pageCSP(s)
 	csp.FrameAncestors = []string{"'none'"}
 	csp.Form = s.signoutFormAction()
-	h.Set("Content-Security-Policy", csp.Header(nonce))
+	h := c.Writer.Header()
+	nonce := pageHeaders(h, csp)
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
 	data := templates.LogoutData{Page: g.page(c, s, nonce, "Sign out"), Target: s.policy.SafeRedirect(c.Query("rd"))}
 	if sess != nil {
 		data.CSRFToken = sess.Record.CSRF
@@ -178,7 +176,6 @@ func (g *Gateway) signedOut(c *gin.Context) {
 		// No note: a bookmark, or a note that expired. Nothing is claimed about the org.
 		data.How = "unknown"
 	}
-	nonce := trust.NewNonce()
 	csp := pageCSP(s)
 	csp.FrameAncestors = []string{"'none'"}
 	if orgFrame {
@@ -186,9 +183,8 @@ func (g *Gateway) signedOut(c *gin.Context) {
 		csp.Frame = []string{s.orgOrigin}
 	}
 	h := c.Writer.Header()
-	h.Set("Cache-Control", "no-store")
+	nonce := pageHeaders(h, csp)
 	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", csp.Header(nonce))
 	h.Set("X-Frame-Options", "DENY")
 	data.Page = g.page(c, s, nonce, "Signed out")
 	g.render(c, http.StatusOK, "signedout", data)
