@@ -47,6 +47,7 @@ type options struct {
 	sessions               int
 	redisAddr              string
 	profile                time.Duration
+	hold                   bool
 	out                    string
 
 	// The scaling table (scale.go).
@@ -87,6 +88,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.sessions, "sessions", 100_000, "sessions stored to measure heap bytes per session (memory store)")
 	fs.StringVar(&o.redisAddr, "redis", "127.0.0.1:6379", "Redis for the Redis-store gateway")
 	fs.DurationVar(&o.profile, "profile", 0, "after the rounds, take CPU profiles of both gateways under load for this long (bench/results/gateway-{memory,redis}.pprof)")
+	fs.BoolVar(&o.hold, "hold", false, "start the rig, sign in, print a wrk command per target and wait for Ctrl-C: for profiling by hand (perf, pprof)")
 	fs.StringVar(&o.out, "out", "bench/results/latest.md", "where the results table is written (relative to the module root)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -129,6 +131,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	defer func() { err = r.close(err) }()
 	if err := r.startAll(); err != nil {
 		return err
+	}
+	if o.hold {
+		return hold(ctx, stdout, r)
 	}
 	rep, err := measureAll(ctx, r)
 	if err != nil {
@@ -289,3 +294,18 @@ func profileUnderLoad(ctx context.Context, client *http.Client, t target, adminP
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+
+// hold prints how to load each target by hand (with its process id, for perf
+// or pprof) and waits until the harness is interrupted.
+func hold(ctx context.Context, stdout io.Writer, r *rig) error {
+	for _, t := range r.targets() {
+		fmt.Fprintf(stdout, "# %s (pid %d)\nwrk -t2 -c%d -d10s -H 'Host: %s'", t.name, t.proc.pid(), r.o.conc, t.host)
+		if t.cookie != "" {
+			fmt.Fprintf(stdout, " -H 'Cookie: %s'", t.cookie)
+		}
+		fmt.Fprintf(stdout, " %s\n", t.url)
+	}
+	fmt.Fprintln(stdout, "# Ctrl-C stops everything")
+	<-ctx.Done()
+	return nil
+}

@@ -168,10 +168,15 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// buildGateway compiles cmd/logateway into dir, as `make build` does.
-func buildGateway(ctx context.Context, root, dir string) (string, error) {
+// buildGateway compiles cmd/logateway into dir, as `make build` does; with
+// symbols, it keeps the symbol table perf needs (the code is the same).
+func buildGateway(ctx context.Context, root, dir string, symbols bool) (string, error) {
 	bin := filepath.Join(dir, "logateway")
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "nomsgpack", "-ldflags", "-s -w", "-o", bin, "./cmd/logateway")
+	ldflags := "-s -w"
+	if symbols {
+		ldflags = ""
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "nomsgpack", "-ldflags", ldflags, "-o", bin, "./cmd/logateway")
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	if err != nil {

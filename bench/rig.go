@@ -59,7 +59,7 @@ func newRig(ctx context.Context, o options) (*rig, error) {
 func (r *rig) prepare(ctx context.Context) error {
 	logf("building the gateway (go build ./cmd/logateway)…")
 	var err error
-	if r.bin, err = buildGateway(ctx, r.root, r.tmp); err != nil {
+	if r.bin, err = buildGateway(ctx, r.root, r.tmp, r.o.hold); err != nil {
 		return err
 	}
 	if r.self, err = os.Executable(); err != nil {
