@@ -220,35 +220,9 @@ const scaleDB = 1
 func scaling(ctx context.Context, o options, self, tmp string, gws []scaleGateway, ports map[string]int,
 	orgURL, upURL, prefix string, bare target, procs *[]*proc) ([]scaleRow, error) {
 	logf("scaling table: starting %d gateways (the large ones store %d sessions first)…", len(gws), o.scaleSessions)
-	started := map[string]*proc{}
-	for _, g := range gws {
-		yaml := scaleConfig(g, ports[g.name], orgURL, upURL, o.redisAddr, prefix+g.name+":")
-		if g.store == "redis" && g.sessions > 0 {
-			yaml = strings.Replace(yaml, "  redis:\n", fmt.Sprintf("  redis:\n    db: %d\n", scaleDB), 1)
-		}
-		path := fmt.Sprintf("%s/%s.yaml", tmp, g.name)
-		if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-			return nil, err
-		}
-		p, err := start(tmp, g.name, self, "-role=gateway", "-config", path, "-prefill", fmt.Sprint(g.sessions))
-		if err != nil {
-			return nil, err
-		}
-		*procs = append(*procs, p)
-		started[g.name] = p
-	}
-	tg := map[string]target{}
-	for _, g := range gws {
-		p, port := started[g.name], ports[g.name]
-		siteURL := fmt.Sprintf("http://localhost:%d", port)
-		if err := p.waitHTTP(loop(port)+"/__lo/healthz", hostOf(siteURL)); err != nil {
-			return nil, err
-		}
-		cookie, err := signIn(siteURL, orgURL)
-		if err != nil {
-			return nil, fmt.Errorf("sign-in at %s: %w (its log says:\n%s)", g.name, err, p.tail())
-		}
-		tg[g.name] = target{name: g.name, url: loop(port) + "/app/page", host: hostOf(siteURL), cookie: cookie, want: 200, proc: p}
+	tg, err := startScaleGateways(o, self, tmp, gws, ports, orgURL, upURL, prefix, procs)
+	if err != nil {
+		return nil, err
 	}
 	big := func(t target) target {
 		t.url = strings.TrimSuffix(t.url, "/app/page") + bigPath
@@ -294,4 +268,41 @@ func scaling(ctx context.Context, o options, self, tmp string, gws []scaleGatewa
 		{"connections", n(small), n(large), false, jobs[0].res, jobs[1].res, jobs[7].res, jobs[8].res},
 		{"response size", "1 KiB", "1 MiB", false, jobs[0].res, jobs[1].res, jobs[9].res, jobs[10].res},
 	}, nil
+}
+
+// startScaleGateways starts the given scaling gateways (each stores its
+// sessions first) and signs a visitor in at each: their targets by name.
+func startScaleGateways(o options, self, tmp string, gws []scaleGateway, ports map[string]int,
+	orgURL, upURL, prefix string, procs *[]*proc) (map[string]target, error) {
+	started := map[string]*proc{}
+	for _, g := range gws {
+		yaml := scaleConfig(g, ports[g.name], orgURL, upURL, o.redisAddr, prefix+g.name+":")
+		if g.store == "redis" && g.sessions > 0 {
+			yaml = strings.Replace(yaml, "  redis:\n", fmt.Sprintf("  redis:\n    db: %d\n", scaleDB), 1)
+		}
+		path := fmt.Sprintf("%s/%s.yaml", tmp, g.name)
+		if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+			return nil, err
+		}
+		p, err := start(tmp, g.name, self, "-role=gateway", "-config", path, "-prefill", fmt.Sprint(g.sessions))
+		if err != nil {
+			return nil, err
+		}
+		*procs = append(*procs, p)
+		started[g.name] = p
+	}
+	tg := map[string]target{}
+	for _, g := range gws {
+		p, port := started[g.name], ports[g.name]
+		siteURL := fmt.Sprintf("http://localhost:%d", port)
+		if err := p.waitHTTP(loop(port)+"/__lo/healthz", hostOf(siteURL)); err != nil {
+			return nil, err
+		}
+		cookie, err := signIn(siteURL, orgURL)
+		if err != nil {
+			return nil, fmt.Errorf("sign-in at %s: %w (its log says:\n%s)", g.name, err, p.tail())
+		}
+		tg[g.name] = target{name: g.name, url: loop(port) + "/app/page", host: hostOf(siteURL), cookie: cookie, want: 200, proc: p}
+	}
+	return tg, nil
 }
