@@ -55,11 +55,15 @@ func (r report) String() string {
 		target  float64
 		atLeast bool
 	}{
-		{"authenticated, memory store: requests/s vs bare", ratio(mem.rps(), bare.rps()), "×", 0.85, true},
-		{"authenticated, Redis store: requests/s vs bare", ratio(red.rps(), bare.rps()), "×", 0.75, true},
-		{"authenticated, memory store: p99 vs bare", ratio(float64(mem.percentile(0.99)), bareP99), "×", 1.2, false},
-		{"authenticated, Redis store: p99 vs bare", ratio(float64(red.percentile(0.99)), bareP99), "×", 1.2, false},
-		{"authenticated, Redis store + local cache: requests/s vs bare", ratio(cached.rps(), bare.rps()), "×", 0.75, true},
+		// The performance issue's targets for the two default setups: memory
+		// ≥ 0.90×, Redis (local cache on, the default) ≥ 0.85×, p99 ≤ 1.15×.
+		{"authenticated, memory store: requests/s vs bare", ratio(mem.rps(), bare.rps()), "×", 0.90, true},
+		{"authenticated, memory store: p99 vs bare", ratio(float64(mem.percentile(0.99)), bareP99), "×", 1.15, false},
+		{"authenticated, Redis store (local cache on, the default): requests/s vs bare", ratio(cached.rps(), bare.rps()), "×", 0.85, true},
+		{"authenticated, Redis store (local cache on, the default): p99 vs bare", ratio(float64(cached.percentile(0.99)), bareP99), "×", 1.15, false},
+		// local_cache_ttl: off, a round trip per request: the first wave's targets.
+		{"authenticated, Redis store, cache off: requests/s vs bare", ratio(red.rps(), bare.rps()), "×", 0.75, true},
+		{"authenticated, Redis store, cache off: p99 vs bare", ratio(float64(red.percentile(0.99)), bareP99), "×", 1.2, false},
 		{"no session, protected page (302 to sign-in): requests/s vs bare", ratio(unauth.rps(), bare.rps()), "×", 1.0, true},
 		{"gateway CPU per complete sign-in", float64(r.signin.gatewayCPU.Microseconds()) / 1000, " ms", 1, false},
 		{"frontdoor: gateway CPU per mint (overhead over the org call)", float64(r.frontdoor.gatewayCPU.Microseconds()) / 1000, " ms", 0.5, false},
@@ -80,7 +84,7 @@ func (r report) String() string {
 		}
 		fmt.Fprintf(&b, "| %s | %.2f%s | %s %.2f%s | %s |\n", row.what, row.reached, row.unit, op, row.target, row.unit, mark)
 	}
-	fmt.Fprintf(&b, "\nCPU per request vs bare: memory store %.2f×, Redis store %.2f×, Redis store + local cache %.2f×, no session %.2f×.\n",
+	fmt.Fprintf(&b, "\nCPU per request vs bare: memory store %.2f×, Redis store cache off %.2f×, Redis store + local cache %.2f×, no session %.2f×.\n",
 		ratio(mem.cpuPerReq(), bare.cpuPerReq()), ratio(red.cpuPerReq(), bare.cpuPerReq()), ratio(cached.cpuPerReq(), bare.cpuPerReq()), ratio(unauth.cpuPerReq(), bare.cpuPerReq()))
 	fmt.Fprintf(&b, "Sign-in (%d, one after the other): gateway CPU %s, org CPU %s, wall p50 %s (org pages included).\n",
 		r.signin.n, ms(r.signin.gatewayCPU), ms(r.signin.orgCPU), ms(r.signin.p50))

@@ -231,9 +231,9 @@ func (r *rig) targets() []target {
 	return []target{
 		{name: "bare proxy", url: r.bareURL + page, host: fmt.Sprintf("127.0.0.1:%d", r.ports["bare"]), want: 200, proc: r.bare},
 		{name: "gateway, memory store", url: loop(r.ports["mem"]) + page, host: hostOf(r.memURL), cookie: r.cookies["mem"], want: 200, proc: r.gws["gateway-memory"]},
-		{name: "gateway, Redis store", url: loop(r.ports["redis"]) + page, host: hostOf(r.redisURL), cookie: r.cookies["redis"], want: 200, proc: r.gws["gateway-redis"]},
+		{name: "gateway, Redis store, cache off", url: loop(r.ports["redis"]) + page, host: hostOf(r.redisURL), cookie: r.cookies["redis"], want: 200, proc: r.gws["gateway-redis"]},
 		{name: "gateway, no session → sign-in redirect", url: loop(r.ports["mem"]) + page, host: hostOf(r.memURL), want: 302, proc: r.gws["gateway-memory"]},
-		{name: "gateway, Redis store + local cache", url: loop(r.ports["cache"]) + page, host: hostOf(r.cacheURL), cookie: r.cookies["cache"], want: 200, proc: r.gws["gateway-redis-cache"]},
+		{name: "gateway, Redis store + local cache (default)", url: loop(r.ports["cache"]) + page, host: hostOf(r.cacheURL), cookie: r.cookies["cache"], want: 200, proc: r.gws["gateway-redis-cache"]},
 	}
 }
 
