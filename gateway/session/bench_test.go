@@ -27,7 +27,10 @@ func benchLoadVia(b *testing.B, writer, reader Store, others int) {
 	}
 	_, c := create(b, m, sampleRecord(1))
 	m = newTestManager(b, reader, clock)
-	ctx := context.Background()
+	// A server's request context can be cancelled: a store command's own
+	// deadline joins its cancel tree, which a Background context has not.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	r := requestWith(c)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -113,9 +113,9 @@ func (s *RedisStore) Get(ctx context.Context, id string) (*Record, error) {
 	if s.written.recent(key) {
 		return s.GetFresh(ctx, id)
 	}
-	ctx, cancel := s.ctx(ctx)
-	defer cancel()
-	blob, err := s.doCached(ctx, key).AsBytes()
+	op := newOpContext(ctx, s.opTimeout) // a cache hit never starts its timer
+	defer op.stop()
+	blob, err := s.doCached(op, key).AsBytes()
 	if known && err == nil && sameBytes(blob, last.blob) {
 		return copyRecord(last.rec), nil // the cache's own bytes: opened before
 	}
