@@ -88,6 +88,10 @@ func closedByServer(err error) bool {
 type lazyClient struct {
 	opt rueidis.ClientOption
 
+	// ready is the client once built, until close: every command reads it
+	// without taking mu (one lock per request was a hot spot at 512 connections).
+	ready atomic.Pointer[rueidis.Client]
+
 	mu      sync.Mutex
 	client  rueidis.Client
 	err     error
@@ -101,6 +105,9 @@ const retryGap = 100 * time.Millisecond
 var errClosed = errors.New("store closed")
 
 func (l *lazyClient) get() (rueidis.Client, error) {
+	if c := l.ready.Load(); c != nil {
+		return *c, nil
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch {
@@ -129,6 +136,7 @@ func (l *lazyClient) get() (rueidis.Client, error) {
 	// dials again by itself on the next command.
 	l.client, l.err = c, nil
 	l.cacheOn.Store(!l.opt.DisableCache)
+	l.ready.Store(&c)
 	return c, nil
 }
 
@@ -136,6 +144,7 @@ func (l *lazyClient) close() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.closed = true
+	l.ready.Store(nil)
 	if l.client != nil {
 		l.client.Close()
 		l.client = nil
