@@ -24,6 +24,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -48,6 +49,7 @@ type options struct {
 	redisAddr              string
 	profile                time.Duration
 	hold                   bool
+	gatewayEnv             []string
 	out                    string
 
 	// The scaling table (scale.go).
@@ -89,6 +91,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.redisAddr, "redis", "127.0.0.1:6379", "Redis for the Redis-store gateway")
 	fs.DurationVar(&o.profile, "profile", 0, "after the rounds, take CPU profiles of both gateways under load for this long (bench/results/gateway-{memory,redis}.pprof)")
 	fs.BoolVar(&o.hold, "hold", false, "start the rig, sign in, print a wrk command per target and wait for Ctrl-C: for profiling by hand (perf, pprof)")
+	fs.Func("gateway-env", "NAME=value for the three logateway serve gateways only (repeatable), e.g. GOGC=400 against the scaling gateways' default under -hold", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("%q is not NAME=value", v)
+		}
+		o.gatewayEnv = append(o.gatewayEnv, v)
+		return nil
+	})
 	fs.StringVar(&o.out, "out", "bench/results/latest.md", "where the results table is written (relative to the module root)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

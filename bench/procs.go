@@ -28,6 +28,11 @@ type proc struct {
 // start runs bin with args; stdout is discarded (the gateway's access log goes
 // there, buffered, as in production), stderr kept in dir for diagnostics.
 func start(dir, name, bin string, args ...string) (*proc, error) {
+	return startEnv(dir, name, bin, nil, args...)
+}
+
+// startEnv is start with extra environment variables ("NAME=value") for the child.
+func startEnv(dir, name, bin string, env []string, args ...string) (*proc, error) {
 	logPath := filepath.Join(dir, name+".log")
 	f, err := os.Create(logPath)
 	if err != nil {
@@ -36,6 +41,9 @@ func start(dir, name, bin string, args ...string) (*proc, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Stderr = f
 	cmd.Stdout = nil // /dev/null
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	// The children die with the harness, even when it is killed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

@@ -188,7 +188,7 @@ func (r *rig) startGateways() error {
 		if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
 			return err
 		}
-		p, err := start(r.tmp, g.name, r.bin, "serve", "--config", cfgPath, "--dev")
+		p, err := startEnv(r.tmp, g.name, r.bin, r.o.gatewayEnv, "serve", "--config", cfgPath, "--dev")
 		if err != nil {
 			return err
 		}
