@@ -33,6 +33,10 @@ type result struct {
 	cpu      time.Duration
 	lat      []uint32 // microseconds, every request of every round
 	peakRSS  int64
+	// One entry per round (per drive call): the round's requests/s and p99,
+	// for ratios paired with the bare proxy's same round.
+	roundRPS []float64
+	roundP99 []time.Duration
 }
 
 func (r *result) rps() float64 {
@@ -93,6 +97,7 @@ func drive(ctx context.Context, client *http.Client, t target, conc int, d time.
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
+		callLat  []uint32
 		requests atomic.Int64
 		errs     atomic.Int64
 		firstErr atomic.Value
@@ -134,12 +139,16 @@ func drive(ctx context.Context, client *http.Client, t target, conc int, d time.
 				lat = append(lat, uint32(el/time.Microsecond))
 			}
 			mu.Lock()
-			res.lat = append(res.lat, lat...)
+			callLat = append(callLat, lat...)
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
 	elapsed := time.Since(began)
+	round := &result{lat: callLat}
+	res.roundRPS = append(res.roundRPS, float64(requests.Load())/elapsed.Seconds())
+	res.roundP99 = append(res.roundP99, round.percentile(0.99))
+	res.lat = append(res.lat, callLat...)
 	res.requests += requests.Load()
 	res.errors += errs.Load()
 	res.elapsed += elapsed
@@ -157,4 +166,33 @@ func drive(ctx context.Context, client *http.Client, t target, conc int, d time.
 		logf("  %s: %d failed requests this round, first: %v", t.name, n, firstErr.Load())
 	}
 	return nil
+}
+
+// pairedRatio is the median over rounds of a/b of the same round, with the
+// smallest and largest: a drift of the machine between rounds moves both
+// sides of a pair, so it cancels, where a ratio of totals would keep it.
+func pairedRatio(a, b []float64) (median, lo, hi float64) {
+	n := min(len(a), len(b))
+	if n == 0 {
+		return 0, 0, 0
+	}
+	rs := make([]float64, n)
+	for i := range n {
+		rs[i] = ratio(a[i], b[i])
+	}
+	slices.Sort(rs)
+	median = rs[n/2]
+	if n%2 == 0 {
+		median = (rs[n/2-1] + rs[n/2]) / 2
+	}
+	return median, rs[0], rs[n-1]
+}
+
+// p99s is a result's per-round p99s as floats, for pairedRatio.
+func (r *result) p99s() []float64 {
+	out := make([]float64, len(r.roundP99))
+	for i, d := range r.roundP99 {
+		out[i] = float64(d)
+	}
+	return out
 }

@@ -201,7 +201,14 @@ func throughput(ctx context.Context, client *http.Client, targets []target, o op
 		results[i] = &result{name: t.name}
 	}
 	for r := 1; r <= o.rounds; r++ {
-		for i, t := range targets {
+		// Every other round runs the targets in reverse, so that no target
+		// always comes last after the bare proxy.
+		for k := range targets {
+			i := k
+			if r%2 == 0 {
+				i = len(targets) - 1 - k
+			}
+			t := targets[i]
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
