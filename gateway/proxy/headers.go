@@ -181,6 +181,10 @@ func (c *cookieStripper) strip(h http.Header) {
 	if !hit {
 		return
 	}
+	size := 0
+	for _, v := range vals {
+		size += len(v)
+	}
 	var b strings.Builder
 	for _, v := range vals {
 		for pair := range strings.SplitSeq(v, ";") {
@@ -198,6 +202,8 @@ func (c *cookieStripper) strip(h http.Header) {
 			}
 			if b.Len() > 0 {
 				b.WriteString("; ")
+			} else {
+				b.Grow(size) // once, to about the size of what came
 			}
 			b.WriteString(pair)
 		}
