@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -49,6 +50,40 @@ type Manager struct {
 	opts   Options
 	codecs []securecookie.Codec
 	ids    idCache
+	// touches holds when this process last began writing a session's
+	// LastSeen, by store id: the requests that arrive while that write is
+	// under way (a busy page's parallel loads) do not each write it again.
+	touches boundedMap[time.Time]
+	touchMu sync.Mutex // makes claimTouch's read and write one step
+}
+
+// touchGap is how long after beginning a touch this process leaves that
+// session's LastSeen alone.
+const touchGap = time.Second
+
+// toucher is a Store with a cheaper write for a record whose only change is
+// LastSeen (RedisStore.Touch).
+type toucher interface {
+	Touch(ctx context.Context, id string, rec *Record, ttl time.Duration) error
+}
+
+// claimTouch reports whether this request should write the session's
+// LastSeen: no other request of this process began to within touchGap.
+func (m *Manager) claimTouch(storeID string, now time.Time) bool {
+	m.touchMu.Lock() // only when a touch is due: once a minute per session
+	defer m.touchMu.Unlock()
+	if last, ok := m.touches.get(storeID); ok && now.Sub(last) < touchGap && !now.Before(last) {
+		return false
+	}
+	m.touches.put(storeID, now)
+	return true
+}
+
+func (m *Manager) touch(ctx context.Context, storeID string, rec *Record, ttl time.Duration) error {
+	if t, ok := m.store.(toucher); ok {
+		return t.Touch(ctx, storeID, rec, ttl)
+	}
+	return m.store.Update(ctx, storeID, rec, ttl)
 }
 
 // Session is one loaded or created session. ID is a public handle (128
@@ -167,11 +202,11 @@ func (m *Manager) Load(ctx context.Context, r *http.Request) (*Session, error) {
 		_ = m.store.Delete(ctx, s.storeID)
 		return nil, fmt.Errorf("%w: idle or absolute timeout passed", ErrNoSession)
 	}
-	if now.Sub(rec.LastSeen) >= m.opts.TouchInterval {
+	if now.Sub(rec.LastSeen) >= m.opts.TouchInterval && m.claimTouch(s.storeID, now) {
 		touched := *rec
 		touched.LastSeen = now
 		ttl, _ := m.deadline(&touched, now)
-		switch err := m.store.Update(ctx, s.storeID, &touched, ttl); {
+		switch err := m.touch(ctx, s.storeID, &touched, ttl); {
 		case err == nil:
 			rec = &touched
 		case errors.Is(err, ErrStale):
@@ -182,6 +217,7 @@ func (m *Manager) Load(ctx context.Context, r *http.Request) (*Session, error) {
 		case errors.Is(err, ErrNotFound):
 			return nil, fmt.Errorf("%w: record removed while loading", ErrNoSession)
 		default:
+			m.touches.put(s.storeID, time.Time{}) // the next request tries again
 			return nil, asUnavailable(err)
 		}
 	}

@@ -161,7 +161,7 @@ func (s *RedisStore) opened(key, id string, blob []byte, err error) (*Record, er
 // it) is sent once more on a new one instead of failing the request, as reads
 // are. Without it a sign-in right after a quick restart got a 503.
 func (s *RedisStore) Put(ctx context.Context, id string, rec *Record, ttl time.Duration) error {
-	key, blob, err := s.sealForWrite("put", id, rec, ttl)
+	key, blob, err := s.sealForWrite("put", id, rec, ttl, true)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (s *RedisStore) Put(ctx context.Context, id string, rec *Record, ttl time.D
 
 // sealForWrite checks ttl, seals rec for id and marks its key as about to be
 // written (see aboutToWrite).
-func (s *RedisStore) sealForWrite(op, id string, rec *Record, ttl time.Duration) (key string, blob []byte, err error) {
+func (s *RedisStore) sealForWrite(op, id string, rec *Record, ttl time.Duration, readBack bool) (key string, blob []byte, err error) {
 	if ttl <= 0 {
 		return "", nil, fmt.Errorf("session: redis %s: ttl must be positive, got %v", op, ttl)
 	}
@@ -187,7 +187,9 @@ func (s *RedisStore) sealForWrite(op, id string, rec *Record, ttl time.Duration)
 	if err != nil {
 		return "", nil, fmt.Errorf("session: sealing record: %w", err)
 	}
-	s.aboutToWrite(key)
+	if readBack {
+		s.aboutToWrite(key)
+	}
 	return key, blob, nil
 }
 
@@ -210,7 +212,23 @@ return 1
 
 // Update implements Store.
 func (s *RedisStore) Update(ctx context.Context, id string, rec *Record, ttl time.Duration) error {
-	key, blob, err := s.sealForWrite("update", id, rec, ttl)
+	return s.update(ctx, id, rec, ttl, true)
+}
+
+// Touch is Update for a record whose only change is LastSeen, and it leaves
+// this store reading the key through its cache: until Redis's invalidation of
+// the write arrives (it follows the write's reply on the same connection) a
+// Get here may still return the record as it was, which differs only in
+// LastSeen. Update instead reads its key back from Redis for a second, which
+// at a touch meant a second of round trips for every request of a busy
+// session, once a minute. Manager does not touch a session again within a
+// second, so such a read does not write again.
+func (s *RedisStore) Touch(ctx context.Context, id string, rec *Record, ttl time.Duration) error {
+	return s.update(ctx, id, rec, ttl, false)
+}
+
+func (s *RedisStore) update(ctx context.Context, id string, rec *Record, ttl time.Duration, readBack bool) error {
+	key, blob, err := s.sealForWrite("update", id, rec, ttl, readBack)
 	if err != nil {
 		return err
 	}
