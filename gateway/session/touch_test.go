@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,13 +27,20 @@ func (u *updateCounter) Update(ctx context.Context, id string, rec *Record, ttl 
 	return u.Store.Update(ctx, id, rec, ttl)
 }
 
-func TestConcurrentRequestsWhenATouchIsDueWriteLastSeenOnce(t *testing.T) {
+// touchDue is a memory-store session whose touch is due: its counting store,
+// manager, cookie and clock.
+func touchDue(t *testing.T) (*updateCounter, *Manager, *http.Cookie, *fakeClock) {
 	store := &updateCounter{Store: NewMemoryStore(MemoryOptions{})}
 	t.Cleanup(func() { _ = store.Close() })
 	clock := newFakeClock()
 	m := newTestManager(t, store, clock)
 	_, c := create(t, m, sampleRecord(1))
 	clock.Advance(2 * time.Minute)
+	return store, m, c, clock
+}
+
+func TestConcurrentRequestsWhenATouchIsDueWriteLastSeenOnce(t *testing.T) {
+	store, m, c, clock := touchDue(t)
 
 	var wg sync.WaitGroup
 	for range 32 {
@@ -67,12 +75,7 @@ func TestConcurrentRequestsWhenATouchIsDueWriteLastSeenOnce(t *testing.T) {
 }
 
 func TestAFailedTouchIsTriedAgainByTheNextRequest(t *testing.T) {
-	store := &updateCounter{Store: NewMemoryStore(MemoryOptions{})}
-	t.Cleanup(func() { _ = store.Close() })
-	clock := newFakeClock()
-	m := newTestManager(t, store, clock)
-	_, c := create(t, m, sampleRecord(1))
-	clock.Advance(2 * time.Minute)
+	store, m, c, _ := touchDue(t)
 	store.failing.Store(1)
 	if _, err := m.Load(context.Background(), requestWith(c)); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Load with the store failing the touch: %v, want ErrUnavailable", err)
