@@ -176,8 +176,8 @@ func (s *RedisStore) Put(ctx context.Context, id string, rec *Record, ttl time.D
 	return nil
 }
 
-// sealForWrite checks ttl, seals rec for id and marks its key as about to be
-// written (see aboutToWrite).
+// sealForWrite checks ttl, seals rec for id and, with readBack, marks its key
+// as about to be written (see aboutToWrite).
 func (s *RedisStore) sealForWrite(op, id string, rec *Record, ttl time.Duration, readBack bool) (key string, blob []byte, err error) {
 	if ttl <= 0 {
 		return "", nil, fmt.Errorf("session: redis %s: ttl must be positive, got %v", op, ttl)
