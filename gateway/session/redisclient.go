@@ -88,12 +88,12 @@ func closedByServer(err error) bool {
 type lazyClient struct {
 	opt rueidis.ClientOption
 
-	// ready is the client once built, until close: every command reads it
-	// without taking mu (one lock per request was a hot spot at 512 connections).
-	ready atomic.Pointer[rueidis.Client]
+	// client is the client once built, until close: every command reads it
+	// without taking mu (one lock per request was a hot spot at 512
+	// connections); mu orders building and closing it.
+	client atomic.Pointer[rueidis.Client]
 
 	mu      sync.Mutex
-	client  rueidis.Client
 	err     error
 	failed  time.Time
 	closed  bool
@@ -105,14 +105,15 @@ const retryGap = 100 * time.Millisecond
 var errClosed = errors.New("store closed")
 
 func (l *lazyClient) get() (rueidis.Client, error) {
-	if c := l.ready.Load(); c != nil {
+	if c := l.client.Load(); c != nil {
 		return *c, nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if c := l.client.Load(); c != nil { // built while this call waited for mu
+		return *c, nil
+	}
 	switch {
-	case l.client != nil:
-		return l.client, nil
 	case l.closed:
 		return nil, errClosed
 	case l.err != nil && time.Since(l.failed) < retryGap:
@@ -134,9 +135,9 @@ func (l *lazyClient) get() (rueidis.Client, error) {
 	}
 	// A standalone client is returned even when its first dial failed; it
 	// dials again by itself on the next command.
-	l.client, l.err = c, nil
+	l.err = nil
 	l.cacheOn.Store(!l.opt.DisableCache)
-	l.ready.Store(&c)
+	l.client.Store(&c)
 	return c, nil
 }
 
@@ -144,10 +145,8 @@ func (l *lazyClient) close() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.closed = true
-	l.ready.Store(nil)
-	if l.client != nil {
-		l.client.Close()
-		l.client = nil
+	if c := l.client.Swap(nil); c != nil {
+		(*c).Close()
 	}
 }
 
