@@ -88,14 +88,19 @@ func (g *Gateway) proxyRequest(c *gin.Context, s *site) {
 			g.needSignin(c, s)
 			return
 		}
-		c.Writer.Header().Del(hstsHeader) // the upstream's answer, the upstream's policy
+		dropHSTS(c.Writer.Header()) // the upstream's answer, the upstream's policy
 		s.proxy.Serve(c.Writer, r, nil)
 		return
 	}
-	c.Writer.Header().Del(hstsHeader)
+	dropHSTS(c.Writer.Header())
 	var headers [maxIdentityHeaders]proxy.Header
 	s.proxy.Serve(c.Writer, r, &proxy.Identity{Headers: s.appendIdentity(headers[:0], sess.Record)})
 }
+
+// dropHSTS removes the HSTS header observe set, if it did. hstsHeader is
+// canonical, so the key is deleted as it is (Header.Del canonicalizes first:
+// measurable on every proxied request).
+func dropHSTS(h http.Header) { delete(h, hstsHeader) }
 
 // needSignin: pages are sent to sign in; scripts (and form posts, which
 // cannot be replayed after a sign-in) get a 401 they can act on.

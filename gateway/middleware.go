@@ -60,8 +60,13 @@ func (g *Gateway) observe(st *state) gin.HandlerFunc {
 		}
 		// Always exactly one value: the upstream sees the same id, and a second,
 		// unchecked X-Request-Id a client added never reaches its logs.
-		r.Header.Set(obs.RequestIDHeader, rid)
-		c.Writer.Header().Set(obs.RequestIDHeader, rid)
+		// RequestIDHeader is canonical: the keys are set as they are (Set would
+		// canonicalize them again), and both headers share one value slice. Its
+		// capacity is 1, so an Add to either (the upstream's own id copied
+		// into the answer) allocates anew and never changes the other.
+		ridv := []string{rid}
+		r.Header[obs.RequestIDHeader] = ridv
+		c.Writer.Header()[obs.RequestIDHeader] = ridv
 		rs := states.Get().(*reqState)
 		rs.ri = reqInfo{rid: rid, site: st.siteFor(r.Host)}
 		ri := &rs.ri

@@ -319,14 +319,14 @@ func firstValue(vals []string) string {
 }
 
 // setIdentity sets the identity headers of a signed-in visitor; vals (at least
-// len(id.Headers) long) is the backing array for their values.
-func setIdentity(out http.Header, id *Identity, vals []string) {
-	for i, h := range id.Headers {
+// len(call.id.Headers) long) is the backing array for their values.
+func setIdentity(out http.Header, call *signedInCall, vals []string) {
+	for i, h := range call.id.Headers {
 		if h.Name == "" {
 			continue
 		}
 		vals[i] = h.Value
-		out[http.CanonicalHeaderKey(h.Name)] = vals[i : i+1 : i+1]
+		out[call.canonicalName(i, h.Name)] = vals[i : i+1 : i+1]
 	}
 }
 

@@ -79,9 +79,31 @@ type signedInCall struct {
 	p  *Proxy
 	id Identity
 	rp httputil.ReverseProxy
+	// names remembers the canonical form of the identity header names this
+	// call last set: a site sends the same names on every request, so each
+	// is canonicalized once per pooled call instead of once per request.
+	names [cachedNames]namePair
 }
 
-func (c *signedInCall) rewrite(pr *httputil.ProxyRequest) { c.p.rewriteFor(pr, &c.id) }
+type namePair struct{ name, canonical string }
+
+const cachedNames = 8
+
+func (c *signedInCall) rewrite(pr *httputil.ProxyRequest) { c.p.rewriteFor(pr, c) }
+
+// canonicalName is http.CanonicalHeaderKey(name), from the cache when slot i
+// last held the same name.
+func (c *signedInCall) canonicalName(i int, name string) string {
+	if i >= cachedNames {
+		return http.CanonicalHeaderKey(name)
+	}
+	if n := &c.names[i]; n.name == name {
+		return n.canonical
+	}
+	canonical := http.CanonicalHeaderKey(name)
+	c.names[i] = namePair{name, canonical}
+	return canonical
+}
 
 // checkOptions refuses an upstream the proxy cannot address and trusted
 // proxy prefixes that are not valid, each naming the setting to fix.
@@ -237,8 +259,8 @@ func (p *Proxy) Close() { p.transport.CloseIdleConnections() }
 func (p *Proxy) rewriteAnonymous(pr *httputil.ProxyRequest) { p.rewriteFor(pr, nil) }
 
 // rewriteFor runs after ReverseProxy has removed hop-by-hop headers and the
-// canonical forwarding headers from pr.Out; id is nil for anonymous requests.
-func (p *Proxy) rewriteFor(pr *httputil.ProxyRequest, id *Identity) {
+// canonical forwarding headers from pr.Out; call is nil for anonymous requests.
+func (p *Proxy) rewriteFor(pr *httputil.ProxyRequest, call *signedInCall) {
 	out := pr.Out
 	out.URL.Scheme = p.target.Scheme
 	out.URL.Host = p.target.Host
@@ -266,14 +288,14 @@ func (p *Proxy) rewriteFor(pr *httputil.ProxyRequest, id *Identity) {
 	// ReverseProxy clones was tried and measured instead: filling the padded
 	// copy cost 18-25% more CPU per request than the growth.
 	n := 0
-	if id != nil {
-		n = len(id.Headers)
+	if call != nil {
+		n = len(call.id.Headers)
 	}
 	out.Header = roomFor(out.Header, len(pr.In.Header), forwardedValues+n)
 	vals := make([]string, forwardedValues+n)
 	forwarded(pr.In, out.Header, p.trusted, vals[:forwardedValues:forwardedValues])
 	if n > 0 {
-		setIdentity(out.Header, id, vals[forwardedValues:])
+		setIdentity(out.Header, call, vals[forwardedValues:])
 	}
 	if p.inject != nil {
 		p.inject.rewriteAcceptEncoding(pr.In, out)

@@ -205,3 +205,39 @@ func TestHeaderStripperFindsEverySpelling(t *testing.T) {
 		})
 	}
 }
+
+// The canonical identity names a pooled call remembers are per slot and per
+// name: a call reused with other names (another caller, or the same slot
+// with a renamed header) sends the new names, canonical, and nothing of the
+// old ones.
+func TestAPooledCallCanonicalizesNewIdentityNames(t *testing.T) {
+	up, _ := recordingUpstream(t)
+	p := newProxy(t, Options{Upstream: mustURL(t, up.URL), StripHeaders: []string{"X-Who", "X-Mail", "X-Other"}})
+	capture := &capturingTransport{next: p.rp.Transport}
+	p.rp.Transport = capture // before the first signed-in request: the pool copies p.rp
+	for i, names := range [][2]string{{"x-who", "x-mail"}, {"x-other", "X-Who"}, {"X-WHO", "x-mail"}, {"x-who", "x-mail"}} {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodGet, "http://site.example/page", nil)
+		r.RemoteAddr = "192.0.2.1:1234"
+		p.Serve(w, r, &Identity{Headers: []Header{{names[0], "first"}, {names[1], "second"}}})
+		if w.Code != http.StatusOK {
+			t.Fatalf("request %d: status %d", i, w.Code)
+		}
+		out := capture.get()
+		want := map[string]string{http.CanonicalHeaderKey(names[0]): "first", http.CanonicalHeaderKey(names[1]): "second"}
+		for _, k := range []string{"X-Who", "X-Mail", "X-Other"} {
+			if got := out[k]; want[k] == "" && got != nil || want[k] != "" && (len(got) != 1 || got[0] != want[k]) {
+				t.Errorf("request %d with names %v: outgoing %s = %q, want %q (keys %s)", i, names, k, got, want[k], keysOf(out))
+			}
+		}
+	}
+	c := &signedInCall{}
+	for _, tc := range [][2]string{{"x-a", "X-A"}, {"x-a", "X-A"}, {"x-b", "X-B"}, {"content-type", "Content-Type"}} {
+		if got := c.canonicalName(0, tc[0]); got != tc[1] {
+			t.Errorf("canonicalName(0, %q) = %q, want %q", tc[0], got, tc[1])
+		}
+	}
+	if got := c.canonicalName(cachedNames+1, "x-late"); got != "X-Late" {
+		t.Errorf("canonicalName past the cache = %q, want X-Late", got)
+	}
+}
