@@ -312,15 +312,24 @@ func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
 // hold prints how to load each target by hand (with its process id, for perf
-// or pprof), the scaling table's small memory-store gateway among them, and
-// waits until the harness is interrupted.
+// or pprof), the scaling table's small memory-store gateway and its lean one
+// among them, and waits until the harness is interrupted.
 func hold(ctx context.Context, stdout io.Writer, r *rig) error {
 	targets := r.targets()
-	tg, err := startScaleGateways(r.o, r.self, r.tmp, r.scaleGWs[:1], r.ports, r.orgURL, r.upURL, r.prefix, &r.procs)
+	var extra []scaleGateway
+	for _, g := range r.scaleGWs {
+		if g.name == "scale-memory" || g.lean {
+			extra = append(extra, g)
+		}
+	}
+	tg, err := startScaleGateways(r.o, r.self, r.tmp, extra, r.ports, r.orgURL, r.upURL, r.prefix, &r.procs)
 	if err != nil {
 		return err
 	}
-	for _, t := range append(targets, tg[r.scaleGWs[0].name]) {
+	for _, g := range extra {
+		targets = append(targets, tg[g.name])
+	}
+	for _, t := range targets {
 		fmt.Fprintf(stdout, "# %s (pid %d)\nwrk -t2 -c%d -d10s -H 'Host: %s'", t.name, t.proc.pid(), r.o.conc, t.host)
 		if t.cookie != "" {
 			fmt.Fprintf(stdout, " -H 'Cookie: %s'", t.cookie)

@@ -35,6 +35,10 @@ type scaleGateway struct {
 	sessions int    // live sessions stored before it listens (besides the visitor's)
 	sites    int    // sites in the config: the visitor's is the last, the others are chosen by other Hosts
 	rules    int    // access rules: the one that protects /app/ is the last to be tried
+	// lean turns off what an operator may turn off: the access log
+	// (log.access) and five of the six identity headers (only
+	// X-Forwarded-User is sent). It shows what those features cost.
+	lean bool
 }
 
 // runGateway is -role=gateway: the gateway for cfgPath with `prefill` live
@@ -67,10 +71,14 @@ func runGateway(cfgPath string, prefill int) error {
 	if err != nil {
 		return err
 	}
-	accessOut := obs.NewBufferedWriter(os.Stdout, 200*time.Millisecond)
-	defer accessOut.Close()
+	var accessLog *obs.AccessLog
+	if cfg.Log.Access != "off" { // as logateway serve does
+		accessOut := obs.NewBufferedWriter(os.Stdout, 200*time.Millisecond)
+		defer accessOut.Close()
+		accessLog = obs.NewAccessLog(accessOut, cfg.Log.Format)
+	}
 	gw, err := gateway.New(cfg, gateway.Deps{
-		Logger: logger, AccessLog: obs.NewAccessLog(accessOut, cfg.Log.Format), Store: store,
+		Logger: logger, AccessLog: accessLog, Store: store,
 		OrgHTTP: &http.Client{Timeout: 15 * time.Second}, Templates: tpl,
 	})
 	if err != nil {
@@ -133,13 +141,16 @@ func scaleConfig(g scaleGateway, port int, orgURL, upstream, redisAddr, prefix s
 	for i := 1; i < g.sites; i++ {
 		sites.WriteString(siteYAML(fmt.Sprintf("http://site%02d.localhost:%d", i, port), orgURL, upstream, rules.String()))
 	}
-	sites.WriteString(siteYAML(fmt.Sprintf("http://localhost:%d", port), orgURL, upstream, rules.String()))
+	last := siteYAML(fmt.Sprintf("http://localhost:%d", port), orgURL, upstream, rules.String())
+	logYAML := "log:\n  level: warn\n  format: json\n"
+	if g.lean {
+		last += "    identity_headers: {email: \"-\", preferred_username: \"-\", org_id: \"-\", user_id: \"-\", name: \"-\"}\n"
+		logYAML += "  access: \"off\"\n"
+	}
+	sites.WriteString(last)
 	return fmt.Sprintf(`listen: "127.0.0.1:%d"
 admin_listen: "off"
-log:
-  level: warn
-  format: json
-session:
+`+logYAML+`session:
   store: %s
   redis:
     addrs: [%q]
@@ -242,6 +253,7 @@ func scaling(ctx context.Context, o options, self, tmp string, gws []scaleGatewa
 		{t: tg["scale-sites"], conc: small}, {t: tg["scale-rules"], conc: small},
 		{t: bare, conc: large}, {t: tg["scale-memory"], conc: large},
 		{t: big(bare), conc: small}, {t: big(tg["scale-memory"]), conc: small},
+		{t: tg["scale-lean"], conc: small},
 	}
 	clients := map[int]*http.Client{small: loadClient(small), large: loadClient(large)}
 	warm := min(o.warmup, 500*time.Millisecond)
@@ -267,6 +279,8 @@ func scaling(ctx context.Context, o options, self, tmp string, gws []scaleGatewa
 		{"access rules (the matching one tried last)", "2", "200", true, jobs[0].res, jobs[1].res, jobs[0].res, jobs[6].res},
 		{"connections", n(small), n(large), false, jobs[0].res, jobs[1].res, jobs[7].res, jobs[8].res},
 		{"response size", "1 KiB", "1 MiB", false, jobs[0].res, jobs[1].res, jobs[9].res, jobs[10].res},
+		// Not growth but its opposite: what turning optional features off gives back.
+		{"optional features: access log, identity headers", "on, 6 headers", "off, 1 header", false, jobs[0].res, jobs[1].res, jobs[0].res, jobs[11].res},
 	}, nil
 }
 

@@ -41,6 +41,7 @@ func (c *Config) Normalize() {
 	applyDefaults(reflect.ValueOf(c).Elem(), "")
 	c.Log.Format = strings.ToLower(c.Log.Format)
 	c.Log.Level = strings.ToLower(c.Log.Level)
+	c.Log.Access = strings.ToLower(c.Log.Access)
 	for i := range c.Sites {
 		c.Sites[i].normalize()
 	}

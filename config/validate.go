@@ -22,6 +22,7 @@ func validate(c *Config, ps *problems) {
 	checkListen(ps, "admin_listen", c.AdminListen, true)
 	oneOf(ps, "log.format", c.Log.Format)
 	oneOf(ps, "log.level", c.Log.Level)
+	oneOf(ps, "log.access", c.Log.Access)
 
 	positive(ps, "server.read_header_timeout", c.Server.ReadHeaderTimeout)
 	notNegative(ps, "server.read_timeout", c.Server.ReadTimeout)

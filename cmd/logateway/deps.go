@@ -67,10 +67,14 @@ func newGateway(ctx context.Context, cfg *config.Config, env gatewayEnv) (gw *ga
 	if err != nil {
 		return nil, nil, err
 	}
-	accessOut := obs.NewBufferedWriter(env.stdout, 200*time.Millisecond)
-	closers = append(closers, func() { _ = accessOut.Close() })
+	var accessLog *obs.AccessLog
+	if cfg.Log.Access != "off" {
+		accessOut := obs.NewBufferedWriter(env.stdout, 200*time.Millisecond)
+		closers = append(closers, func() { _ = accessOut.Close() })
+		accessLog = obs.NewAccessLog(accessOut, env.logFormat)
+	}
 	gw, err = gateway.New(cfg, gateway.Deps{
-		Logger: env.logger, AccessLog: obs.NewAccessLog(accessOut, env.logFormat), Metrics: metrics, Tracing: tracing, Store: store,
+		Logger: env.logger, AccessLog: accessLog, Metrics: metrics, Tracing: tracing, Store: store,
 		OrgHTTP:   &http.Client{Timeout: 15 * time.Second, Transport: orgTransport()},
 		Templates: tpl, DevOrgURL: env.devOrgURL, DevUsers: env.devUsers,
 	})
