@@ -312,13 +312,14 @@ func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
 // hold prints how to load each target by hand (with its process id, for perf
-// or pprof), the scaling table's small memory-store gateway and its lean one
-// among them, and waits until the harness is interrupted.
+// or pprof), the scaling table's small memory-store gateway and the ones with
+// optional features off among them, and waits until the harness is
+// interrupted.
 func hold(ctx context.Context, stdout io.Writer, r *rig) error {
 	targets := r.targets()
 	var extra []scaleGateway
 	for _, g := range r.scaleGWs {
-		if g.name == "scale-memory" || g.lean {
+		if g.name == "scale-memory" || g.noAccessLog || g.oneIdentityHeader {
 			extra = append(extra, g)
 		}
 	}

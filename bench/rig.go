@@ -75,7 +75,10 @@ func (r *rig) prepare(ctx context.Context) error {
 		{name: "scale-redis-sessions", store: "redis", sessions: r.o.scaleSessions, sites: 1, rules: 2},
 		{name: "scale-sites", store: "memory", sites: 50, rules: 2},
 		{name: "scale-rules", store: "memory", sites: 1, rules: 200},
-		{name: "scale-lean", store: "memory", sites: 1, rules: 2, lean: true},
+		{name: "scale-lean", store: "memory", sites: 1, rules: 2, noAccessLog: true, oneIdentityHeader: true},
+		// Only under -hold: each of the two apart.
+		{name: "scale-no-access-log", store: "memory", sites: 1, rules: 2, noAccessLog: true, holdOnly: true},
+		{name: "scale-one-identity-header", store: "memory", sites: 1, rules: 2, oneIdentityHeader: true, holdOnly: true},
 	}
 	names := []string{"org", "mem", "memAdmin", "redis", "redisAdmin", "cache", "cacheAdmin", "bare"}
 	for _, g := range r.scaleGWs {

@@ -35,10 +35,11 @@ type scaleGateway struct {
 	sessions int    // live sessions stored before it listens (besides the visitor's)
 	sites    int    // sites in the config: the visitor's is the last, the others are chosen by other Hosts
 	rules    int    // access rules: the one that protects /app/ is the last to be tried
-	// lean turns off what an operator may turn off: the access log
-	// (log.access) and five of the six identity headers (only
-	// X-Forwarded-User is sent). It shows what those features cost.
-	lean bool
+	// What an operator may turn off, to show what it costs: the access log
+	// (log.access: off), and five of the six identity headers (only
+	// X-Forwarded-User is sent).
+	noAccessLog, oneIdentityHeader bool
+	holdOnly                       bool // started by -hold only, not by the scaling table
 }
 
 // runGateway is -role=gateway: the gateway for cfgPath with `prefill` live
@@ -143,8 +144,10 @@ func scaleConfig(g scaleGateway, port int, orgURL, upstream, redisAddr, prefix s
 	}
 	last := siteYAML(fmt.Sprintf("http://localhost:%d", port), orgURL, upstream, rules.String())
 	logYAML := "log:\n  level: warn\n  format: json\n"
-	if g.lean {
+	if g.oneIdentityHeader {
 		last += "    identity_headers: {email: \"-\", preferred_username: \"-\", org_id: \"-\", user_id: \"-\", name: \"-\"}\n"
+	}
+	if g.noAccessLog {
 		logYAML += "  access: \"off\"\n"
 	}
 	sites.WriteString(last)
@@ -230,8 +233,14 @@ const scaleDB = 1
 // them and the bare proxy in interleaved rounds, and returns the table's rows.
 func scaling(ctx context.Context, o options, self, tmp string, gws []scaleGateway, ports map[string]int,
 	orgURL, upURL, prefix string, bare target, procs *[]*proc) ([]scaleRow, error) {
-	logf("scaling table: starting %d gateways (the large ones store %d sessions first)…", len(gws), o.scaleSessions)
-	tg, err := startScaleGateways(o, self, tmp, gws, ports, orgURL, upURL, prefix, procs)
+	var table []scaleGateway
+	for _, g := range gws {
+		if !g.holdOnly {
+			table = append(table, g)
+		}
+	}
+	logf("scaling table: starting %d gateways (the large ones store %d sessions first)…", len(table), o.scaleSessions)
+	tg, err := startScaleGateways(o, self, tmp, table, ports, orgURL, upURL, prefix, procs)
 	if err != nil {
 		return nil, err
 	}
