@@ -1,0 +1,112 @@
+package gateway_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/logateway/logateway/config"
+	"github.com/logateway/logateway/internal/harness"
+)
+
+// BenchmarkFeatureCost prices the optional work of a signed-in proxied
+// request: the same request, one at a time (no RunParallel, so that waiting
+// for the CPU is not counted), through a bare ReverseProxy and through the
+// gateway with the access log and identity headers on and off. Read
+// cpu-ns/op (this process's user+system CPU: the gateway, the loopback
+// upstream and the kernel's work for both) side by side, with -cpu 1:
+//
+//	go test ./gateway -run '^$' -bench FeatureCost -cpu 1 -count 5
+func BenchmarkFeatureCost(b *testing.B) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(benchPage)
+	}))
+	b.Cleanup(up.Close)
+	b.Run("bare", func(b *testing.B) {
+		target, _ := url.Parse(up.URL)
+		tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, DisableCompression: true,
+			ReadBufferSize: 32 << 10, WriteBufferSize: 32 << 10}
+		b.Cleanup(tr.CloseIdleConnections)
+		rp := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.SetXForwarded() },
+			Transport: tr, BufferPool: benchBuffers{}}
+		sequential(b, rp, "http://localhost/app/page", "")
+	})
+	for _, tc := range []struct {
+		name      string
+		accessLog bool
+		oneHeader bool
+	}{{"gateway", true, false}, {"gateway-no-access-log", false, false}, {"gateway-one-identity-header", true, true}, {"gateway-lean", false, true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			env := harness.Start(b, harness.Options{
+				Upstream: up.URL, AccessLog: tc.accessLog,
+				Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+				Config: func(c *config.Config) {
+					c.Sites[0].Access = []config.AccessRule{{Path: "/app/", Access: "protected"}}
+					if tc.oneHeader {
+						h := &c.Sites[0].IdentityHeaders
+						h.Email, h.PreferredUsername, h.OrgID, h.UserID, h.Name = "-", "-", "-", "-", "-"
+					}
+				},
+			})
+			sequential(b, env.Gateway, env.URL+"/app/page", benchSignIn(b, env))
+		})
+	}
+}
+
+// sequential serves the request b.N times, one after the other, and reports
+// the process's CPU per request as cpu-ns/op.
+func sequential(b *testing.B, h http.Handler, url, cookie string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := httptest.NewRequest(http.MethodGet, url, nil).WithContext(ctx)
+	r.RemoteAddr = "203.0.113.7:51234"
+	if cookie != "" {
+		r.Header.Set("Cookie", cookie)
+	}
+	base := r.Header.Clone()
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	before := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		clear(w.h)
+		w.code = 0
+		clear(r.Header)
+		for k, v := range base {
+			r.Header[k] = v
+		}
+		h.ServeHTTP(w, r)
+		if w.code != http.StatusOK {
+			b.Fatalf("status %d, want 200", w.code)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-before)/float64(b.N), "cpu-ns/op")
+}
+
+// benchBuffers is the bench harness's bare proxy's buffer pool, simplified:
+// a 32 KiB buffer per copy, reused.
+type benchBuffers struct{}
+
+var benchBufferPool = make(chan []byte, 64)
+
+func (benchBuffers) Get() []byte {
+	select {
+	case b := <-benchBufferPool:
+		return b
+	default:
+		return make([]byte, 32<<10)
+	}
+}
+
+func (benchBuffers) Put(b []byte) {
+	select {
+	case benchBufferPool <- b:
+	default:
+	}
+}
