@@ -14,6 +14,7 @@ import (
 
 	"github.com/logateway/logateway/config"
 	"github.com/logateway/logateway/gateway/auth"
+	"github.com/logateway/logateway/gateway/obs"
 	"github.com/logateway/logateway/gateway/proxy"
 	"github.com/logateway/logateway/gateway/salesforce"
 	"github.com/logateway/logateway/gateway/session"
@@ -263,6 +264,7 @@ func (g *Gateway) buildProxy(cfg *config.Config, sc config.Site, s *site) (*prox
 		MaxIdleConnsPerHost: sc.Upstream.MaxIdleConnsPerHost,
 		TLSConfig:           tlsCfg,
 		StripCookies:        []string{s.cookieName},
+		EchoedHeaders:       []string{obs.RequestIDHeader}, // observe sets it on every answer
 		StripCookiePrefixes: []string{s.flows.Prefix()},
 		StripHeaders:        strip,
 		TrustedProxies:      trusted,

@@ -372,3 +372,30 @@ func mapRoom(hint int) int {
 	}
 	return slots * 7 / 8
 }
+
+// dropEchoes removes from the upstream's answer each value of the named
+// headers that equals the one value the upstream was sent: the caller sets
+// that header on the answer itself. Other values stay.
+func dropEchoes(resp *http.Response, names []string) {
+	if resp.Request == nil {
+		return
+	}
+	for _, name := range names {
+		got := resp.Header[name]
+		sent := resp.Request.Header[name]
+		if len(got) == 0 || len(sent) != 1 {
+			continue
+		}
+		kept := got[:0:0]
+		for _, v := range got {
+			if v != sent[0] {
+				kept = append(kept, v)
+			}
+		}
+		if len(kept) == 0 {
+			delete(resp.Header, name)
+		} else {
+			resp.Header[name] = kept
+		}
+	}
+}

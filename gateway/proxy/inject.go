@@ -118,6 +118,10 @@ func acceptsGzip(vals []string) bool {
 }
 
 func (p *Proxy) modifyResponse(resp *http.Response) error {
+	dropEchoes(resp, p.echoed)
+	if p.inject == nil {
+		return nil
+	}
 	return p.inject.modify(resp, p.basePath)
 }
 

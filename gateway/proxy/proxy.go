@@ -47,6 +47,11 @@ type Options struct {
 	Metrics      *Metrics // may be nil
 	// WrapTransport, when set, wraps the upstream transport (tracing).
 	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// EchoedHeaders are answer headers the caller sets itself from the
+	// request's own value (the request id). Many upstreams echo such a header
+	// back; a copy of the very value the upstream received is dropped from its
+	// answer, so the visitor gets the header once. A different value stays.
+	EchoedHeaders []string
 }
 
 // Proxy forwards one site's requests to its upstream.
@@ -62,6 +67,7 @@ type Proxy struct {
 	inject    *injector
 	onError   func(w http.ResponseWriter, r *http.Request, status int, err error)
 	metrics   *siteMetrics
+	echoed    []string // canonical names, see Options.EchoedHeaders
 	// signedIn holds *signedInCall values: the signed-in path's own
 	// ReverseProxy copies, so the identity reaches rewrite without a context
 	// value or a copy of the request.
@@ -213,7 +219,10 @@ func New(opts Options) (*Proxy, error) {
 		ErrorHandler: p.handleError,
 		ErrorLog:     nil,
 	}
-	if p.inject != nil {
+	for _, n := range opts.EchoedHeaders {
+		p.echoed = append(p.echoed, http.CanonicalHeaderKey(n))
+	}
+	if p.inject != nil || len(p.echoed) > 0 {
 		p.rp.ModifyResponse = p.modifyResponse
 	}
 	p.signedIn.New = func() any {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -239,5 +240,48 @@ func TestAPooledCallCanonicalizesNewIdentityNames(t *testing.T) {
 	}
 	if got := c.canonicalName(cachedNames+1, "x-late"); got != "X-Late" {
 		t.Errorf("canonicalName past the cache = %q, want X-Late", got)
+	}
+}
+
+// An upstream that echoes the request id the proxy sent must not make the
+// visitor see it twice; an id of the upstream's own stays beside it.
+func TestAnEchoedHeaderReachesTheVisitorOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		upstream []string // what the upstream answers in X-Request-Id; "=" is the value it was sent
+		want     []string
+	}{
+		{"echoed", []string{"="}, []string{"gw-id"}},
+		{"its own", []string{"up-id"}, []string{"gw-id", "up-id"}},
+		{"echoed and its own", []string{"=", "up-id"}, []string{"gw-id", "up-id"}},
+		{"none", nil, []string{"gw-id"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				for _, v := range tc.upstream {
+					if v == "=" {
+						v = r.Header.Get("X-Request-Id")
+					}
+					w.Header().Add("X-Request-Id", v)
+				}
+			}))
+			t.Cleanup(up.Close)
+			for _, inject := range []bool{false, true} {
+				opts := Options{Upstream: mustURL(t, up.URL), EchoedHeaders: []string{"x-request-id"}}
+				if inject {
+					opts.Inject = &InjectOptions{Tag: func(string) []byte { return []byte(`<script src="/x.js"></script>`) },
+						ExtendCSP: func(csp, _ string) string { return csp }}
+				}
+				p := newProxy(t, opts)
+				w := httptest.NewRecorder()
+				r := httptest.NewRequest(http.MethodGet, "http://site.example/page", nil)
+				r.Header.Set("X-Request-Id", "gw-id")
+				w.Header().Set("X-Request-Id", "gw-id") // as the gateway's observe does
+				p.Serve(w, r, nil)
+				if got := w.Result().Header.Values("X-Request-Id"); !slices.Equal(got, tc.want) {
+					t.Errorf("inject %v: the visitor got X-Request-Id %q, want %q", inject, got, tc.want)
+				}
+			}
+		})
 	}
 }
