@@ -23,11 +23,7 @@ import (
 //
 //	go test ./gateway -run '^$' -bench FeatureCost -cpu 1 -count 5
 func BenchmarkFeatureCost(b *testing.B) {
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write(benchPage)
-	}))
-	b.Cleanup(up.Close)
+	up := benchUpstream(b)
 	b.Run("bare", func(b *testing.B) {
 		target, _ := url.Parse(up.URL)
 		tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, DisableCompression: true,
@@ -75,15 +71,8 @@ func sequential(b *testing.B, h http.Handler, url, cookie string) {
 	before := cpuTime()
 	b.ResetTimer()
 	for b.Loop() {
-		clear(w.h)
-		w.code = 0
-		clear(r.Header)
-		for k, v := range base {
-			r.Header[k] = v
-		}
-		h.ServeHTTP(w, r)
-		if w.code != http.StatusOK {
-			b.Fatalf("status %d, want 200", w.code)
+		if code := serveAfresh(h, w, r, base); code != http.StatusOK {
+			b.Fatalf("status %d, want 200", code)
 		}
 	}
 	b.ReportMetric(float64(cpuTime()-before)/float64(b.N), "cpu-ns/op")

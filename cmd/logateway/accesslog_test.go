@@ -1,37 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/logateway/logateway/internal/harness"
 )
-
-// lockedBuffer is the process's stdout: the access log's flusher writes it
-// from its own goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // log.access decides whether serve writes a line per request to stdout: on
 // by default, nothing at all when off. The rest of the log is not affected.
@@ -50,7 +29,7 @@ func TestLogAccessTurnsTheAccessLogOnAndOff(t *testing.T) {
 			if err != nil {
 				t.Fatalf("config: %v", err)
 			}
-			out := &lockedBuffer{}
+			out := &harness.LogBuffer{} // the flusher writes from its own goroutine
 			logs := &harness.LogBuffer{}
 			gw, stop, err := newGateway(context.Background(), cfg, gatewayEnv{getenv: func(string) string { return "" },
 				stdout: out, logger: slog.New(slog.NewTextHandler(logs, nil)), logFormat: "text"})
