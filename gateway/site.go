@@ -264,8 +264,8 @@ func (g *Gateway) buildProxy(cfg *config.Config, sc config.Site, s *site) (*prox
 		MaxIdleConnsPerHost: sc.Upstream.MaxIdleConnsPerHost,
 		TLSConfig:           tlsCfg,
 		StripCookies:        []string{s.cookieName},
-		EchoedHeaders:       []string{obs.RequestIDHeader}, // observe sets it on every answer
 		StripCookiePrefixes: []string{s.flows.Prefix()},
+		EchoedHeaders:       []string{obs.RequestIDHeader}, // observe sets it on every answer
 		StripHeaders:        strip,
 		TrustedProxies:      trusted,
 		ErrorHandler:        g.upstreamError(s),

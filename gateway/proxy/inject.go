@@ -117,14 +117,6 @@ func acceptsGzip(vals []string) bool {
 	return false
 }
 
-func (p *Proxy) modifyResponse(resp *http.Response) error {
-	dropEchoes(resp, p.echoed)
-	if p.inject == nil {
-		return nil
-	}
-	return p.inject.modify(resp, p.basePath)
-}
-
 // modify rewrites a 200 text/html response on an injectable path; every other
 // response passes untouched and keeps streaming.
 func (in *injector) modify(resp *http.Response, basePath string) error {

@@ -311,6 +311,16 @@ func (p *Proxy) rewriteFor(pr *httputil.ProxyRequest, call *signedInCall) {
 	}
 }
 
+// modifyResponse is ReverseProxy's ModifyResponse when the proxy has work on
+// the upstream's answer: echoed headers to drop, a tag to inject.
+func (p *Proxy) modifyResponse(resp *http.Response) error {
+	dropEchoes(resp, p.echoed)
+	if p.inject == nil {
+		return nil
+	}
+	return p.inject.modify(resp, p.basePath)
+}
+
 // handleError maps transport failures to 502/504 for the callback; a visitor
 // who left gets nothing, and is counted apart so that it does not look like an
 // upstream failure.
