@@ -74,9 +74,9 @@ func runGateway(cfgPath string, prefill int) error {
 	}
 	var accessLog *obs.AccessLog
 	if cfg.Log.Access != "off" { // as logateway serve does
-		accessOut := obs.NewBufferedWriter(os.Stdout, 200*time.Millisecond)
-		defer accessOut.Close()
-		accessLog = obs.NewAccessLog(accessOut, cfg.Log.Format)
+		var closeLog func() error
+		accessLog, closeLog = obs.NewBufferedAccessLog(os.Stdout, cfg.Log.Format)
+		defer closeLog()
 	}
 	gw, err := gateway.New(cfg, gateway.Deps{
 		Logger: logger, AccessLog: accessLog, Store: store,

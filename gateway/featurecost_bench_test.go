@@ -2,16 +2,11 @@ package gateway_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
-	"os"
 	"testing"
 
 	"github.com/logateway/logateway/config"
-	"github.com/logateway/logateway/internal/harness"
 )
 
 // BenchmarkFeatureCost prices the optional work of a signed-in proxied
@@ -25,13 +20,7 @@ import (
 func BenchmarkFeatureCost(b *testing.B) {
 	up := benchUpstream(b)
 	b.Run("bare", func(b *testing.B) {
-		target, _ := url.Parse(up.URL)
-		tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, DisableCompression: true,
-			ReadBufferSize: 32 << 10, WriteBufferSize: 32 << 10}
-		b.Cleanup(tr.CloseIdleConnections)
-		rp := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.SetXForwarded() },
-			Transport: tr, BufferPool: benchBuffers{}}
-		sequential(b, rp, "http://localhost/app/page", "")
+		sequential(b, bareProxy(b, up.URL, benchBuffers{}), "http://localhost/app/page", "")
 	})
 	for _, tc := range []struct {
 		name      string
@@ -39,18 +28,13 @@ func BenchmarkFeatureCost(b *testing.B) {
 		oneHeader bool
 	}{{"gateway", true, false}, {"gateway-no-access-log", false, false}, {"gateway-one-identity-header", true, true}, {"gateway-lean", false, true}} {
 		b.Run(tc.name, func(b *testing.B) {
-			env := harness.Start(b, harness.Options{
-				Upstream: up.URL, AccessLog: tc.accessLog,
-				Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-				Config: func(c *config.Config) {
-					c.Sites[0].Access = []config.AccessRule{{Path: "/app/", Access: "protected"}}
-					if tc.oneHeader {
-						h := &c.Sites[0].IdentityHeaders
-						h.Email, h.PreferredUsername, h.OrgID, h.UserID, h.Name = "-", "-", "-", "-", "-"
-					}
-				},
+			env, cookie := benchGateway(b, up.URL, tc.accessLog, func(c *config.Config) {
+				if tc.oneHeader {
+					h := &c.Sites[0].IdentityHeaders
+					h.Email, h.PreferredUsername, h.OrgID, h.UserID, h.Name = "-", "-", "-", "-", "-"
+				}
 			})
-			sequential(b, env.Gateway, env.URL+"/app/page", benchSignIn(b, env))
+			sequential(b, env.Gateway, env.URL+"/app/page", cookie)
 		})
 	}
 }

@@ -27,14 +27,22 @@ var benchPage = []byte(strings.Repeat("<p>logateway bench page</p>\n", 37)[:1024
 // benchEnv is a signed-in gateway (memory store) in front of a 1 KiB upstream
 // whose /app/ needs a session. It returns the env and alice's cookie header.
 func benchEnv(b *testing.B, accessLog bool) (*harness.Env, string) {
+	return benchGateway(b, benchUpstream(b).URL, accessLog, nil)
+}
+
+// benchGateway is benchEnv's gateway in front of upstream, with edit (when not
+// nil) applied to its config after the access rule.
+func benchGateway(b *testing.B, upstream string, accessLog bool, edit func(*config.Config)) (*harness.Env, string) {
 	b.Helper()
-	up := benchUpstream(b)
 	env := harness.Start(b, harness.Options{
-		Upstream:  up.URL,
+		Upstream:  upstream,
 		AccessLog: accessLog,
 		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 		Config: func(c *config.Config) {
 			c.Sites[0].Access = []config.AccessRule{{Path: "/app/", Access: "protected"}}
+			if edit != nil {
+				edit(c)
+			}
 		},
 	})
 	return env, benchSignIn(b, env)
@@ -183,17 +191,22 @@ func BenchmarkUnauthenticatedRedirect(b *testing.B) {
 // httputil.ReverseProxy with the bench harness's tuned transport. The gap
 // between it and BenchmarkAuthenticatedRequest is the gateway's own work.
 func BenchmarkBareProxyRequest(b *testing.B) {
-	up := benchUpstream(b)
-	target, _ := url.Parse(up.URL)
+	benchHandler(b, bareProxy(b, benchUpstream(b).URL, nil), "http://localhost/app/page", "", http.StatusOK)
+}
+
+// bareProxy is the yardstick: a bare httputil.ReverseProxy to upstream with
+// the bench harness's tuned transport, and pool as its BufferPool (nil: none).
+func bareProxy(b *testing.B, upstream string, pool httputil.BufferPool) *httputil.ReverseProxy {
+	target, _ := url.Parse(upstream)
 	tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, DisableCompression: true,
 		ReadBufferSize: 32 << 10, WriteBufferSize: 32 << 10}
 	b.Cleanup(tr.CloseIdleConnections)
-	rp := &httputil.ReverseProxy{
+	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.SetXForwarded()
 		},
-		Transport: tr,
+		Transport:  tr,
+		BufferPool: pool,
 	}
-	benchHandler(b, rp, "http://localhost/app/page", "", http.StatusOK)
 }

@@ -69,9 +69,9 @@ func newGateway(ctx context.Context, cfg *config.Config, env gatewayEnv) (gw *ga
 	}
 	var accessLog *obs.AccessLog
 	if cfg.Log.Access != "off" {
-		accessOut := obs.NewBufferedWriter(env.stdout, 200*time.Millisecond)
-		closers = append(closers, func() { _ = accessOut.Close() })
-		accessLog = obs.NewAccessLog(accessOut, env.logFormat)
+		var closeLog func() error
+		accessLog, closeLog = obs.NewBufferedAccessLog(env.stdout, env.logFormat)
+		closers = append(closers, func() { _ = closeLog() })
 	}
 	gw, err = gateway.New(cfg, gateway.Deps{
 		Logger: env.logger, AccessLog: accessLog, Metrics: metrics, Tracing: tracing, Store: store,

@@ -41,6 +41,14 @@ func NewAccessLog(w io.Writer, format string) *AccessLog {
 	return a
 }
 
+// NewBufferedAccessLog is the access log as logateway serve writes it: lines
+// collected in memory and written to out every 200 ms. close flushes the rest
+// and stops the flusher.
+func NewBufferedAccessLog(out io.Writer, format string) (a *AccessLog, close func() error) {
+	w := NewBufferedWriter(out, 200*time.Millisecond)
+	return NewAccessLog(w, format), w.Close
+}
+
 // Log writes e.
 func (a *AccessLog) Log(e *AccessEntry) {
 	bp := a.pool.Get().(*[]byte)
